@@ -1,0 +1,3 @@
+module github.com/mtls-api/mtls-api/tools
+
+go 1.26.0
