@@ -86,10 +86,10 @@ func parseEventCert(ec events.APIGatewayV2HTTPRequestContextAuthenticationClient
 func ParsePEM(s string) (*x509.Certificate, error) {
 	block, _ := pem.Decode([]byte(s))
 	if block == nil {
-		return nil, fmt.Errorf("%w: clientCertPem holds no PEM block", ErrInvalidCertificate)
+		return nil, fmt.Errorf("%w: clientCertPem contains no PEM block", ErrInvalidCertificate)
 	}
 	if block.Type != "CERTIFICATE" {
-		return nil, fmt.Errorf("%w: clientCertPem holds a %q block, expected CERTIFICATE", ErrInvalidCertificate, block.Type)
+		return nil, fmt.Errorf("%w: clientCertPem contains a %q block, expected CERTIFICATE", ErrInvalidCertificate, block.Type)
 	}
 	cert, err := x509.ParseCertificate(block.Bytes)
 	if err != nil {
@@ -111,9 +111,10 @@ func ParseValidity(s string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
-// FormatValidity formats t as API Gateway writes validity times in events.
+// FormatValidity formats t as API Gateway writes validity times in events, always in GMT.
 func FormatValidity(t time.Time) string {
-	return t.UTC().Format(ValidityLayout)
+	// Go formats the UTC zone as "UTC", but the events use "GMT", as OpenSSL prints it.
+	return t.UTC().Format("Jan _2 15:04:05 2006") + " GMT"
 }
 
 // EventClientCert returns cert as API Gateway describes it in an event's

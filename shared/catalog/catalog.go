@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// Auth is how a route authenticates its caller.
+// Auth is the authentication method of a route.
 type Auth string
 
 const (
@@ -29,7 +29,7 @@ type Route struct {
 	Method string
 	// Path starts with a slash and may contain {parameter} segments.
 	Path string
-	// Auth is how the route authenticates its caller.
+	// Auth is the authentication method of the route.
 	Auth Auth
 }
 

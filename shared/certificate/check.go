@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Reason says why a presented certificate may not be used.
+// Reason is the cause for rejecting a presented certificate.
 type Reason string
 
 // The reasons a RejectionError carries.
@@ -30,11 +30,11 @@ func (e *RejectionError) Error() string {
 	return fmt.Sprintf("certificate %s rejected: %s", e.SerialNumber, e.Reason)
 }
 
-// Check decides whether cert, as presented by a client at now, may be used under record r. It
-// returns nil when r is active, now lies within both the record's and the certificate's
-// validity, and the record's serial number and fingerprint match cert; otherwise a
-// *RejectionError. API Gateway checks the chain and the dates but not revocation, so every
-// request that relies on a certificate goes through Check.
+// Check decides whether cert, as presented by a client at now, may be used under record r.
+// It returns nil when r is active, now lies within both validity periods, and the serial
+// number and fingerprint match cert. Otherwise it returns a *RejectionError. API Gateway
+// checks the chain and the dates but not revocation, so every request that relies on a
+// certificate goes through Check.
 func (r Record) Check(cert *x509.Certificate, now time.Time) error {
 	reject := func(reason Reason) error {
 		return &RejectionError{SerialNumber: r.SerialNumber, Reason: reason}

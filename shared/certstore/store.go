@@ -82,7 +82,7 @@ func (s *Store) Put(ctx context.Context, rec certificate.Record) error {
 		return err
 	}
 
-	item, err := attributevalue.MarshalMap(rec)
+	item, err := marshalRecord(rec)
 	if err != nil {
 		return fmt.Errorf("encode certificate %s: %w", rec.SerialNumber, err)
 	}
@@ -218,6 +218,14 @@ func (s *Store) List(ctx context.Context) ([]certificate.Record, error) {
 		}
 		start = out.LastEvaluatedKey
 	}
+}
+
+// marshalRecord encodes rec as an item. Zero optional times (revokedAt on an active record)
+// are left out instead of being stored as year 1.
+func marshalRecord(rec certificate.Record) (map[string]types.AttributeValue, error) {
+	return attributevalue.MarshalMapWithOptions(rec, func(o *attributevalue.EncoderOptions) {
+		o.OmitEmptyTime = true
+	})
 }
 
 func decodeRecords(items []map[string]types.AttributeValue) ([]certificate.Record, error) {

@@ -1,6 +1,6 @@
 // Package env names the environment variables the functions read. The infrastructure sets
 // them on each Lambda function from the function catalog, and the local stack sets the same
-// names, so a function cannot read a variable nobody provides.
+// names, so every variable a function reads is provided.
 package env
 
 import (
