@@ -1,0 +1,85 @@
+// Package eventtest loads API Gateway event fixtures and makes client certificates for the
+// tests of the functions.
+package eventtest
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"math/big"
+	"os"
+	"testing"
+	"time"
+)
+
+// Load decodes the JSON fixture at path into v. Unknown fields fail the test, so a fixture
+// cannot drift from the aws-lambda-go event type it stands for.
+func Load(t testing.TB, path string, v any) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		t.Fatalf("decode %s: %v", path, err)
+	}
+}
+
+// CertOptions describes a client certificate made by Certificate. Zero fields get defaults:
+// a random serial, the common name "test-client", and a validity from an hour before to a
+// year after now.
+type CertOptions struct {
+	Serial     *big.Int
+	CommonName string
+	NotBefore  time.Time
+	NotAfter   time.Time
+}
+
+// Certificate returns a self-signed ECDSA client certificate. Its key is thrown away: the
+// functions see only the certificate, as API Gateway passes it.
+func Certificate(t testing.TB, opts CertOptions) *x509.Certificate {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.Serial == nil {
+		if opts.Serial, err = rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127)); err != nil {
+			t.Fatal(err)
+		}
+		opts.Serial.Add(opts.Serial, big.NewInt(1))
+	}
+	if opts.CommonName == "" {
+		opts.CommonName = "test-client"
+	}
+	if opts.NotBefore.IsZero() {
+		opts.NotBefore = time.Now().Add(-time.Hour)
+	}
+	if opts.NotAfter.IsZero() {
+		opts.NotAfter = time.Now().AddDate(1, 0, 0)
+	}
+
+	tmpl := &x509.Certificate{
+		SerialNumber: opts.Serial,
+		Subject:      pkix.Name{CommonName: opts.CommonName, Organization: []string{"Example Corp"}},
+		NotBefore:    opts.NotBefore,
+		NotAfter:     opts.NotAfter,
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cert
+}
