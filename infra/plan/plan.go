@@ -1,0 +1,174 @@
+// Package plan renders a reviewable plan of a stack without cloud credentials: the Pulumi
+// program runs under mocks with the stack's configuration file, and every resource it
+// declares is written as text with its type, parent, options and inputs. The plans are
+// committed under infra/plans, so that a change to the infrastructure shows up as a diff in
+// review.
+//
+// The rendering is deterministic: resources are sorted, secrets are shown as [secret], image
+// digests as placeholders named after their function, and the truststore is a committed
+// fixture shown under the path the stack configures.
+package plan
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/mtls-api/mtls-api/infra/config"
+	"github.com/mtls-api/mtls-api/infra/image"
+	"github.com/mtls-api/mtls-api/infra/program"
+	"github.com/mtls-api/mtls-api/shared/catalog"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"gopkg.in/yaml.v3"
+)
+
+// Paths relative to the project root.
+const (
+	// Dir holds one plan per stack, named <stack>.txt.
+	Dir = "infra/plans"
+	// FixtureTruststore is the public test truststore (CA certificates, no keys) that stands
+	// in for each stack's truststore while rendering.
+	FixtureTruststore = "infra/plans/testdata/truststore.pem"
+)
+
+// Command is the command that refreshes the committed plans.
+const Command = "make plan"
+
+// ReadStackConfig reads the config section of a Pulumi.<stack>.yaml file as Pulumi passes it
+// to a program: namespaced keys and string values.
+func ReadStackConfig(path string) (map[string]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var file struct {
+		Config map[string]yaml.Node `yaml:"config"`
+	}
+	if err := yaml.Unmarshal(data, &file); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", path, err)
+	}
+	out := make(map[string]string, len(file.Config))
+	for key, node := range file.Config {
+		if node.Kind != yaml.ScalarNode {
+			return nil, fmt.Errorf("%s: key %s: only plain values are supported, not secure or structured ones", path, key)
+		}
+		out[key] = node.Value
+	}
+	return out, nil
+}
+
+// Run runs the program under mocks for stack with the configuration cfg and returns the
+// mocks holding every resource it registered. dryRun selects a preview (true) or an update.
+func Run(stack string, cfg map[string]string, opts program.Options, dryRun bool) (*Mocks, error) {
+	mocks := &Mocks{Region: cfg[config.KeyRegion]}
+	err := pulumi.RunErr(program.New(opts),
+		pulumi.WithMocks(config.Project, stack, mocks),
+		func(info *pulumi.RunInfo) {
+			info.Config = cfg
+			info.DryRun = dryRun
+		})
+	if err != nil {
+		return mocks, err
+	}
+	return mocks, nil
+}
+
+// PlaceholderImages stands in for the image builder: each function's digest is derived from
+// its name alone, so plans do not change when function code does.
+type PlaceholderImages struct{}
+
+// Build returns the placeholder image of function.
+func (PlaceholderImages) Build(_ context.Context, function, _ string) (image.Image, error) {
+	return image.Image{Function: function, Digest: PlaceholderDigest(function)}, nil
+}
+
+// PlaceholderDigest returns the digest PlaceholderImages gives function.
+func PlaceholderDigest(function string) v1.Hash {
+	sum := sha256.Sum256([]byte("placeholder image of " + function))
+	return v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(sum[:])}
+}
+
+// Render returns the plan of stack, read from Pulumi.<stack>.yaml in root.
+func Render(root, stack string) ([]byte, error) {
+	configFile := filepath.Join(root, "Pulumi."+stack+".yaml")
+	cfg, err := ReadStackConfig(configFile)
+	if err != nil {
+		return nil, fmt.Errorf("stack %s: %w", stack, err)
+	}
+	configured := cfg[config.KeyTruststorePath]
+	fixture := filepath.Join(root, FixtureTruststore)
+	cfg[config.KeyTruststorePath] = fixture
+
+	mocks, err := Run(stack, cfg, program.Options{Root: root, Images: PlaceholderImages{}}, true)
+	if err != nil {
+		return nil, fmt.Errorf("stack %s: %w", stack, err)
+	}
+
+	r := renderer{replacements: []string{fixture, configured}}
+	for _, f := range catalog.All() {
+		digest := PlaceholderDigest(f.Name)
+		r.replacements = append(r.replacements,
+			digest.String(), "sha256:<"+f.Name+" image digest>",
+			digest.Hex, "<"+f.Name+" image digest>",
+			digest.Hex[:12], "<"+f.Name+" build version>")
+	}
+	r.replacements = append(r.replacements, root+string(filepath.Separator), "")
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Plan of stack %s, rendered under Pulumi mocks from Pulumi.%s.yaml by `%s`.\n", stack, stack, Command)
+	fmt.Fprintf(&b, "# Values AWS computes (ids, ARNs, URLs) come from the mocks; secrets are shown as [secret]\n")
+	fmt.Fprintf(&b, "# and image digests as placeholders. `pulumi preview --stack %s` shows the real values.\n", stack)
+	for _, res := range mocks.Resources() {
+		b.WriteString("\n")
+		r.resource(&b, res)
+	}
+	return []byte(b.String()), nil
+}
+
+// Stacks returns the names of the stacks configured in root, one per Pulumi.<stack>.yaml,
+// sorted.
+func Stacks(root string) ([]string, error) {
+	files, err := filepath.Glob(filepath.Join(root, "Pulumi.*.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	var stacks []string
+	for _, f := range files {
+		stacks = append(stacks, strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "Pulumi."), ".yaml"))
+	}
+	if len(stacks) == 0 {
+		return nil, fmt.Errorf("no Pulumi.<stack>.yaml in %s", root)
+	}
+	return stacks, nil
+}
+
+// Path returns the plan file of stack in root.
+func Path(root, stack string) string {
+	return filepath.Join(root, Dir, stack+".txt")
+}
+
+// WriteAll renders the plan of every stack in root into its file and returns the paths
+// written, relative to root.
+func WriteAll(root string) ([]string, error) {
+	stacks, err := Stacks(root)
+	if err != nil {
+		return nil, err
+	}
+	var written []string
+	for _, stack := range stacks {
+		text, err := Render(root, stack)
+		if err != nil {
+			return written, err
+		}
+		if err := os.WriteFile(Path(root, stack), text, 0o644); err != nil {
+			return written, err
+		}
+		written = append(written, filepath.Join(Dir, stack+".txt"))
+	}
+	return written, nil
+}
