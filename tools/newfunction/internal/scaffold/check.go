@@ -1,0 +1,109 @@
+package scaffold
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/mtls-api/mtls-api/shared/catalog"
+)
+
+// rejection is an input error: its message names the value and the fix, and it matches both
+// its reason (an Err value) and the underlying error with errors.Is.
+type rejection struct {
+	reason error
+	err    error
+}
+
+func (r *rejection) Error() string   { return r.err.Error() }
+func (r *rejection) Unwrap() []error { return []error{r.reason, r.err} }
+
+func reject(reason error, format string, args ...any) error {
+	return &rejection{reason: reason, err: fmt.Errorf(format, args...)}
+}
+
+// spec is a validated request.
+type spec struct {
+	name  string
+	route catalog.Route
+}
+
+// parse checks the name, the auth and the route of req, in that order, and returns the first
+// problem found.
+func (req Request) parse() (spec, error) {
+	if req.Name == "" {
+		return spec{}, reject(ErrInvalidName, "missing function name: pass one, such as NAME=widgets")
+	}
+	if err := catalog.ValidateName(req.Name); err != nil {
+		return spec{}, &rejection{reason: ErrInvalidName, err: err}
+	}
+
+	auth := catalog.Auth(req.Auth)
+	if auth != catalog.AuthJWT && auth != catalog.AuthMTLS {
+		return spec{}, reject(ErrInvalidAuth,
+			"invalid AUTH %q: use jwt (the authorizer checks an access token and the certificate's record) or mtls (the client certificate alone)", req.Auth)
+	}
+
+	fields := strings.Fields(req.Route)
+	if len(fields) != 2 {
+		return spec{}, reject(ErrInvalidRoute,
+			"invalid ROUTE %q: write it as \"METHOD /path\", such as \"GET /v1/widgets\"", req.Route)
+	}
+	route := catalog.Route{Method: fields[0], Path: fields[1], Auth: auth}
+	if err := catalog.ValidateRoute(route); err != nil {
+		return spec{}, &rejection{reason: ErrInvalidRoute, err: err}
+	}
+	return spec{name: req.Name, route: route}, nil
+}
+
+// checkAgainst checks s against the functions of an existing catalog: the name is unused, the
+// route conflicts with no existing route, and the catalog with the new function is valid.
+func checkAgainst(existing []catalog.Function, s spec) error {
+	for _, f := range existing {
+		if f.Name == s.name {
+			return reject(ErrDuplicate, "function %q already exists in the catalog: choose another name", s.name)
+		}
+	}
+	for _, f := range existing {
+		for _, r := range f.Routes {
+			if catalog.RoutesConflict(s.route, r) {
+				return reject(ErrConflict,
+					"route %q conflicts with route %q of function %q: both match the same requests; choose another method or path",
+					s.route.Key(), r.Key(), f.Name)
+			}
+		}
+	}
+
+	if err := catalog.Validate(append(slices.Clone(existing), s.function())); err != nil {
+		return reject(ErrCatalog, "the catalog would be invalid with function %q: %w", s.name, err)
+	}
+	return nil
+}
+
+// checkLayout checks that the root looks like this repository, so that a run from another
+// folder fails before it writes anything.
+func (r *runner) checkLayout() error {
+	for _, p := range []string{"go.work", "shared/catalog", "functions"} {
+		if _, err := os.Stat(r.abs(p)); err != nil {
+			return fmt.Errorf("%s is not the mtls-api repository root (%s is missing): run the command from the root, or pass -dir", r.root, p)
+		}
+	}
+	return nil
+}
+
+// checkPathsFree rejects a name whose folder or catalog file exists, even when the catalog
+// does not list it, since writing would overwrite someone's files.
+func (r *runner) checkPathsFree(name string) error {
+	for _, p := range []string{"functions/" + name, "shared/catalog/" + name + ".go"} {
+		_, err := os.Lstat(r.abs(p))
+		switch {
+		case err == nil:
+			return reject(ErrDuplicate, "%s already exists: choose another name, or remove it if it is left over", p)
+		case !errors.Is(err, os.ErrNotExist):
+			return fmt.Errorf("check that %s is free: %w", p, err)
+		}
+	}
+	return nil
+}
