@@ -177,8 +177,10 @@ func TestHandleRejects(t *testing.T) {
 		wantReason string
 	}{
 		{
-			name:       "password grant",
-			modify:     func(r *events.APIGatewayV2HTTPRequest) { r.Body, r.IsBase64Encoded = "grant_type=password&username=a&password=b", false },
+			name: "password grant",
+			modify: func(r *events.APIGatewayV2HTTPRequest) {
+				r.Body, r.IsBase64Encoded = "grant_type=password&username=a&password=b", false
+			},
 			wantStatus: 400, wantError: oauth.ErrorUnsupportedGrantType, wantReason: "unsupportedGrantType",
 		},
 		{
@@ -219,8 +221,10 @@ func TestHandleRejects(t *testing.T) {
 			wantStatus: 400, wantError: oauth.ErrorInvalidRequest, wantReason: "bodyTooLarge",
 		},
 		{
-			name:       "other scope",
-			modify:     func(r *events.APIGatewayV2HTTPRequest) { r.Body, r.IsBase64Encoded = "grant_type=client_credentials&scope=openid", false },
+			name: "other scope",
+			modify: func(r *events.APIGatewayV2HTTPRequest) {
+				r.Body, r.IsBase64Encoded = "grant_type=client_credentials&scope=openid", false
+			},
 			wantStatus: 400, wantError: oauth.ErrorInvalidScope, wantReason: "invalidScope",
 		},
 		{
@@ -285,8 +289,10 @@ func TestHandleRejects(t *testing.T) {
 			wantStatus: 500, wantError: oauth.ErrorServerError, wantReason: "storeError",
 		},
 		{
-			name:       "cognito error",
-			setup:      func(e *testEnv) { e.tokens.err = fmt.Errorf("%w: status 400, error \"invalid_client\"", cognito.ErrTokenEndpoint) },
+			name: "cognito error",
+			setup: func(e *testEnv) {
+				e.tokens.err = fmt.Errorf("%w: status 400, error \"invalid_client\"", cognito.ErrTokenEndpoint)
+			},
 			wantStatus: 502, wantError: oauth.ErrorServerError, wantReason: "tokenEndpoint",
 		},
 		{
