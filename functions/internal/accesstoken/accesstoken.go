@@ -128,6 +128,6 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 		Subject:   claims.Subject,
 		ClientID:  claims.ClientID,
 		Scope:     claims.Scope,
-		ExpiresAt: claims.ExpiresAt.Time,
+		ExpiresAt: claims.ExpiresAt.UTC(),
 	}, nil
 }
