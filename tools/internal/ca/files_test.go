@@ -94,7 +94,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	}
 }
 
-func TestSaveRefusesToOverwrite(t *testing.T) {
+func TestSaveRejectsOverwrite(t *testing.T) {
 	a, dir := savedAuthority(t)
 	before, err := os.ReadFile(filepath.Join(dir, ca.RootKeyFile))
 	if err != nil {
