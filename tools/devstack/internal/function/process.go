@@ -269,4 +269,3 @@ func (w *lineWriter) tail() string {
 	defer w.mu.Unlock()
 	return string(w.latest)
 }
-

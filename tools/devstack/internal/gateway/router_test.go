@@ -145,11 +145,11 @@ func TestNewRouterRejects(t *testing.T) {
 		functions []catalog.Function
 	}{
 		{
-			name: "invalid path",
+			name:      "invalid path",
 			functions: []catalog.Function{{Name: "a", Routes: []catalog.Route{{Method: "GET", Path: "no-slash", Auth: catalog.AuthMTLS}}}},
 		},
 		{
-			name: "invalid method",
+			name:      "invalid method",
 			functions: []catalog.Function{{Name: "a", Routes: []catalog.Route{{Method: "FETCH", Path: "/a", Auth: catalog.AuthMTLS}}}},
 		},
 		{

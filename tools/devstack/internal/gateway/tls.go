@@ -34,17 +34,11 @@ type Server struct {
 	done chan error
 }
 
-// Listen serves handler with tlsConfig on address, such as "127.0.0.1:8443" or
-// "127.0.0.1:0" for a free port. The URL names host "localhost", the name of the local
-// server certificate. errorLog receives the server's own errors, such as failed handshakes;
-// nil means the log package's default logger.
-func Listen(address string, handler http.Handler, tlsConfig *tls.Config, errorLog *log.Logger) (*Server, error) {
-	l, err := net.Listen("tcp", address)
-	if err != nil {
-		return nil, err
-	}
+// Serve serves handler with tlsConfig on l until Close. The URL names host "localhost", the
+// name of the local server certificate, and the listener's port. errorLog receives the
+// server's own errors, such as failed handshakes; nil means the log package's default logger.
+func Serve(l net.Listener, handler http.Handler, tlsConfig *tls.Config, errorLog *log.Logger) *Server {
 	_, port, _ := net.SplitHostPort(l.Addr().String())
-
 	s := &Server{
 		URL: "https://localhost:" + port,
 		srv: &http.Server{
@@ -57,7 +51,7 @@ func Listen(address string, handler http.Handler, tlsConfig *tls.Config, errorLo
 		done: make(chan error, 1),
 	}
 	go func() { s.done <- s.srv.ServeTLS(l, "", "") }()
-	return s, nil
+	return s
 }
 
 // Close stops the server, waiting up to five seconds for requests in flight.

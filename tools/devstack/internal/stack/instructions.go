@@ -1,0 +1,49 @@
+package stack
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+)
+
+// WriteInstructions writes ready-to-paste curl commands that get an access token with the
+// demo client certificate and call /health with it. File paths are relative to root, the
+// directory the commands are meant to run from, when the files lie under it.
+func (s *Stack) WriteInstructions(w io.Writer, root string) error {
+	rel := func(path string) string {
+		if r, err := filepath.Rel(root, path); err == nil && !strings.HasPrefix(r, "..") {
+			return r
+		}
+		return path
+	}
+	tls := fmt.Sprintf("--cacert %s --cert %s --key %s",
+		shellQuote(rel(s.Files.CACert)), shellQuote(rel(s.Files.DemoCert)), shellQuote(rel(s.Files.DemoKey)))
+
+	_, err := fmt.Fprintf(w, `
+The local stack is ready at %[1]s (client certificate required).
+Run these from the repository root.
+
+Get an access token with the demo client certificate:
+
+  TOKEN=$(curl -sS %[2]s -d grant_type=client_credentials %[1]s/oauth/token | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+
+Call /health with it:
+
+  curl -sS %[2]s -H "Authorization: Bearer $TOKEN" %[1]s/health
+
+Press Ctrl-C to stop the stack.
+`, s.URL, tls)
+	return err
+}
+
+// shellQuote quotes path for a POSIX shell when it holds characters the shell would split or
+// expand.
+func shellQuote(path string) string {
+	if strings.IndexFunc(path, func(r rune) bool {
+		return !(r == '/' || r == '.' || r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+	}) < 0 {
+		return path
+	}
+	return "'" + strings.ReplaceAll(path, "'", `'\''`) + "'"
+}
