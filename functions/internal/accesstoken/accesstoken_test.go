@@ -223,7 +223,9 @@ func TestVerifyRejectsHostileTokens(t *testing.T) {
 		{"expired", sign(t, f.issuer, func(c *oauth.AccessTokenClaims) { c.ExpiresAt = now.Add(-time.Minute).Unix() }), jwt.ErrTokenExpired},
 		{"issued in the future", sign(t, f.issuer, func(c *oauth.AccessTokenClaims) { c.IssuedAt = now.Add(time.Hour).Unix() }), jwt.ErrTokenUsedBeforeIssued},
 		{"no exp", signMap(t, f.issuer, "exp"), jwt.ErrTokenRequiredClaimMissing},
-		{"wrong issuer", sign(t, f.issuer, func(c *oauth.AccessTokenClaims) { c.Issuer = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other" }), jwt.ErrTokenInvalidIssuer},
+		{"wrong issuer", sign(t, f.issuer, func(c *oauth.AccessTokenClaims) {
+			c.Issuer = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other"
+		}), jwt.ErrTokenInvalidIssuer},
 		{"no issuer", signMap(t, f.issuer, "iss"), jwt.ErrTokenRequiredClaimMissing},
 		{"id token", sign(t, f.issuer, func(c *oauth.AccessTokenClaims) { c.TokenUse = "id" }), accesstoken.ErrTokenUse},
 		{"no token_use", signMap(t, f.issuer, "token_use"), accesstoken.ErrTokenUse},

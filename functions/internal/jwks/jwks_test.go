@@ -100,7 +100,7 @@ func TestKeyFetchesOnceAndCaches(t *testing.T) {
 	}
 }
 
-func TestKeyRefetchesUnknownKidAtMostOncePerInterval(t *testing.T) {
+func TestKeyRefetchRateLimited(t *testing.T) {
 	srv := startKeyServer(t, keySet(jwk("a", &keyA.PublicKey)))
 	c := &clock{now: time.Unix(1_800_000_000, 0)}
 	cache := newCache(srv.url, c)
