@@ -96,7 +96,11 @@ func (h *Handler) authorize(ctx context.Context, req *events.APIGatewayV2CustomA
 
 	cert, err := apigw.FromAuthorizerRequest(req)
 	if err != nil {
-		return nil, "", &denial{reason: "noCertificate", err: err}
+		reason := "invalidCertificate"
+		if errors.Is(err, apigw.ErrNoCertificate) {
+			reason = "noCertificate"
+		}
+		return nil, "", &denial{reason: reason, err: err}
 	}
 	rec, err := certcheck.Check(ctx, h.Records, cert, h.Now())
 	if err != nil {

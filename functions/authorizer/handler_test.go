@@ -247,7 +247,7 @@ func TestHandleDenies(t *testing.T) {
 		}, wantReason: "noCertificate"},
 		{name: "unparseable certificate", authorization: bearer(nil), setup: func(_ *testEnv, r *events.APIGatewayV2CustomAuthorizerV2Request) {
 			r.RequestContext.Authentication.ClientCert.ClientCertPem = "garbage"
-		}, wantReason: "noCertificate"},
+		}, wantReason: "invalidCertificate"},
 		{name: "not registered", authorization: bearer(nil), setup: func(e *testEnv, _ *events.APIGatewayV2CustomAuthorizerV2Request) {
 			e.records.records = map[string]certificate.Record{}
 		}, wantReason: "notRegistered"},

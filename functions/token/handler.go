@@ -53,43 +53,61 @@ type failure struct {
 // Handle serves a token request. It never returns an error, because Lambda would turn one
 // into a bare 500 without the OAuth body and the Cache-Control header.
 func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	token, serial, f := h.exchange(ctx, &req)
+	var caller callerIDs
+	token, f := h.exchange(ctx, &req, &caller)
 	if f != nil {
-		h.logFailure(ctx, serial, f)
+		h.logFailure(ctx, caller, f)
 		return noStore(response.JSON(f.status, oauth.ErrorResponse{Error: f.code, ErrorDescription: f.description})), nil
 	}
 
-	h.Logger.InfoContext(ctx, "token issued",
-		logging.KeyOutcome, "issued", logging.KeyStatus, http.StatusOK, logging.KeySerialNumber, serial)
+	h.Logger.InfoContext(ctx, "token issued", logging.KeyOutcome, "issued", logging.KeyStatus, http.StatusOK,
+		logging.KeySerialNumber, caller.serial, logging.KeyClientID, caller.clientID)
 	return noStore(response.JSON(http.StatusOK, token)), nil
 }
 
+// callerIDs are the ids of the caller that a log record names, filled in as they become known.
+type callerIDs struct {
+	serial   string
+	clientID string
+}
+
 // exchange runs the steps of a token request and returns the token, or the failure of the
-// first step that failed, with the serial number once known.
-func (h *Handler) exchange(ctx context.Context, req *events.APIGatewayV2HTTPRequest) (oauth.TokenResponse, string, *failure) {
+// first step that failed.
+func (h *Handler) exchange(ctx context.Context, req *events.APIGatewayV2HTTPRequest, caller *callerIDs) (oauth.TokenResponse, *failure) {
 	if f := parseBody(req); f != nil {
-		return oauth.TokenResponse{}, "", f
+		return oauth.TokenResponse{}, f
 	}
 
 	cert, err := apigw.FromHTTPRequest(req)
 	if err != nil {
-		return oauth.TokenResponse{}, "", &failure{
+		return oauth.TokenResponse{}, &failure{
 			status: http.StatusUnauthorized, code: oauth.ErrorInvalidClient,
-			description: "a valid client certificate is required", reason: "noCertificate", err: err,
+			description: "a valid client certificate is required", reason: certificateReason(err), err: err,
 		}
 	}
+	caller.serial = cert.SerialNumber
 
 	lookupCtx, cancel := context.WithTimeout(ctx, storeTimeout)
 	defer cancel()
-	if _, err := certcheck.Check(lookupCtx, h.Records, cert, h.Now()); err != nil {
-		return oauth.TokenResponse{}, cert.SerialNumber, certFailure(err)
+	rec, err := certcheck.Check(lookupCtx, h.Records, cert, h.Now())
+	if err != nil {
+		return oauth.TokenResponse{}, certFailure(err)
 	}
+	caller.clientID = rec.ClientID
 
 	token, err := h.Tokens.Token(ctx, oauth.Scope)
 	if err != nil {
-		return oauth.TokenResponse{}, cert.SerialNumber, tokenFailure(err)
+		return oauth.TokenResponse{}, tokenFailure(err)
 	}
-	return token, cert.SerialNumber, nil
+	return token, nil
+}
+
+// certificateReason names why the event's client certificate is unusable, for the log.
+func certificateReason(err error) string {
+	if errors.Is(err, apigw.ErrNoCertificate) {
+		return "noCertificate"
+	}
+	return "invalidCertificate"
 }
 
 // certFailure maps an error of certcheck.Check to a response.
@@ -136,14 +154,17 @@ func rejectionDescription(reason certificate.Reason) string {
 	}
 }
 
-func (h *Handler) logFailure(ctx context.Context, serial string, f *failure) {
+func (h *Handler) logFailure(ctx context.Context, caller callerIDs, f *failure) {
 	level := slog.LevelWarn
 	if f.status >= http.StatusInternalServerError {
 		level = slog.LevelError
 	}
 	attrs := []any{logging.KeyOutcome, "rejected", logging.KeyStatus, f.status, logging.KeyReason, f.reason}
-	if serial != "" {
-		attrs = append(attrs, logging.KeySerialNumber, serial)
+	if caller.serial != "" {
+		attrs = append(attrs, logging.KeySerialNumber, caller.serial)
+	}
+	if caller.clientID != "" {
+		attrs = append(attrs, logging.KeyClientID, caller.clientID)
 	}
 	if f.err != nil {
 		attrs = append(attrs, logging.KeyError, f.err.Error())

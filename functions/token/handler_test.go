@@ -160,7 +160,10 @@ func TestHandleIssuesToken(t *testing.T) {
 			if e.tokens.scope != oauth.Scope {
 				t.Errorf("Token scope = %q, want %q", e.tokens.scope, oauth.Scope)
 			}
-			checkLogs(t, e.logs, "issued", "")
+			record := checkLogs(t, e.logs, "issued", "")
+			if record["clientId"] != "demo-client" || record["serialNumber"] != fixtureRecord(t).SerialNumber {
+				t.Errorf("log record = %v, want clientId demo-client and the fixture's serialNumber", record)
+			}
 		})
 	}
 }
@@ -239,7 +242,7 @@ func TestHandleRejects(t *testing.T) {
 			modify: func(r *events.APIGatewayV2HTTPRequest) {
 				r.RequestContext.Authentication.ClientCert.ClientCertPem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
 			},
-			wantStatus: 401, wantError: oauth.ErrorInvalidClient, wantReason: "noCertificate",
+			wantStatus: 401, wantError: oauth.ErrorInvalidClient, wantReason: "invalidCertificate",
 		},
 		{
 			name:       "not registered",
@@ -359,8 +362,8 @@ func checkHeaders(t *testing.T, resp events.APIGatewayV2HTTPResponse) {
 }
 
 // checkLogs checks that the handler logged exactly one JSON record with the outcome and reason
-// and without the token.
-func checkLogs(t *testing.T, logs *bytes.Buffer, outcome, reason string) {
+// and without the token, and returns it.
+func checkLogs(t *testing.T, logs *bytes.Buffer, outcome, reason string) map[string]any {
 	t.Helper()
 	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
 	if len(lines) != 1 {
@@ -379,6 +382,7 @@ func checkLogs(t *testing.T, logs *bytes.Buffer, outcome, reason string) {
 	if reason != "" && record["reason"] != reason {
 		t.Errorf("log reason = %v, want %s", record["reason"], reason)
 	}
+	return record
 }
 
 func FuzzParseBody(f *testing.F) {
