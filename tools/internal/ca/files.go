@@ -84,7 +84,8 @@ func Load(dir string, opts Options) (*Authority, error) {
 // Save writes the CA to dir, creating dir with mode 0700 if needed: the certificates, the
 // keys (mode 0600, root key only when a has it), the retired intermediates and the
 // truststore. Unless overwrite is set, it writes nothing and returns ErrExists when any
-// of those files exists.
+// of those files exists. With overwrite, it also deletes retired intermediates that a no
+// longer has, such as those of a CA that a replaces.
 func (a *Authority) Save(dir string, overwrite bool) error {
 	bundle, err := a.Truststore()
 	if err != nil {
@@ -132,6 +133,30 @@ func (a *Authority) Save(dir string, overwrite bool) error {
 	for _, f := range files {
 		if err := WriteFile(filepath.Join(dir, f.name), f.data, f.mode, overwrite); err != nil {
 			return err
+		}
+	}
+	if overwrite {
+		return a.removeStaleRetired(dir)
+	}
+	return nil
+}
+
+// removeStaleRetired deletes the files in dir's RetiredDir that are not among a.Retired.
+func (a *Authority) removeStaleRetired(dir string) error {
+	keep := make(map[string]bool, len(a.Retired))
+	for _, c := range a.Retired {
+		keep[filepath.Base(retiredName(c))] = true
+	}
+	entries, err := os.ReadDir(filepath.Join(dir, RetiredDir))
+	if err != nil {
+		return fmt.Errorf("ca: read retired intermediates: %w", err)
+	}
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".pem") || keep[e.Name()] {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, RetiredDir, e.Name())); err != nil {
+			return fmt.Errorf("ca: remove stale retired intermediate: %w", err)
 		}
 	}
 	return nil

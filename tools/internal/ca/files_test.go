@@ -360,3 +360,28 @@ func copyFile(t *testing.T, from, to string) {
 	}
 	writeFile(t, to, string(data))
 }
+
+func TestSaveOverwriteRemovesStaleRetired(t *testing.T) {
+	a, dir := savedAuthority(t)
+	if err := a.RotateIntermediate("", 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Save(dir, true); err != nil {
+		t.Fatal(err)
+	}
+
+	replacement, _ := newAuthority(t, ca.Config{})
+	if err := replacement.Save(dir, true); err != nil {
+		t.Fatalf("Save(overwrite) = %v", err)
+	}
+	entries, err := os.ReadDir(filepath.Join(dir, ca.RetiredDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 0 {
+		t.Errorf("retired/ has %d files after replacing the CA, want 0", len(entries))
+	}
+	if _, err := ca.Load(dir, ca.Options{Now: func() time.Time { return epoch }}); err != nil {
+		t.Errorf("Load() of the replaced CA = %v", err)
+	}
+}
