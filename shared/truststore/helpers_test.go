@@ -10,10 +10,24 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"math/big"
-	"testing"
 	"time"
 )
+
+// fataler is the part of testing.TB the helpers use, so that examples can call them too.
+type fataler interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+}
+
+// mustSucceed is the fataler of examples: it panics on the first failure.
+type mustSucceed struct{}
+
+func (mustSucceed) Helper()                           {}
+func (mustSucceed) Fatal(args ...any)                 { panic(fmt.Sprint(args...)) }
+func (mustSucceed) Fatalf(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }
 
 // epoch is the fixed clock of these tests.
 var epoch = time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC)
@@ -38,7 +52,7 @@ type issued struct {
 
 var serial int64
 
-func issue(t testing.TB, spec certSpec) *issued {
+func issue(t fataler, spec certSpec) *issued {
 	t.Helper()
 
 	key := spec.key
@@ -85,7 +99,7 @@ func issue(t testing.TB, spec certSpec) *issued {
 	return &issued{cert: cert, key: key}
 }
 
-func ecKey(t testing.TB, curve elliptic.Curve) crypto.Signer {
+func ecKey(t fataler, curve elliptic.Curve) crypto.Signer {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(curve, rand.Reader)
 	if err != nil {
@@ -94,7 +108,7 @@ func ecKey(t testing.TB, curve elliptic.Curve) crypto.Signer {
 	return key
 }
 
-func rsaKey(t testing.TB, bits int) crypto.Signer {
+func rsaKey(t fataler, bits int) crypto.Signer {
 	t.Helper()
 	key, err := rsa.GenerateKey(rand.Reader, bits)
 	if err != nil {
@@ -103,7 +117,7 @@ func rsaKey(t testing.TB, bits int) crypto.Signer {
 	return key
 }
 
-func edKey(t testing.TB) crypto.Signer {
+func edKey(t fataler) crypto.Signer {
 	t.Helper()
 	_, key, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -122,7 +136,7 @@ func bundle(certs ...*issued) []byte {
 }
 
 // chain returns a root followed by n intermediates, each issued by the one before.
-func chain(t testing.TB, n int) []*issued {
+func chain(t fataler, n int) []*issued {
 	t.Helper()
 	certs := []*issued{issue(t, certSpec{cn: "root"})}
 	for i := range n {
