@@ -179,7 +179,12 @@ func WriteKeyPair(certPath, keyPath string, kp KeyPair, overwrite bool) error {
 	if err := WriteFile(keyPath, keyPEM, KeyFileMode, overwrite); err != nil {
 		return err
 	}
-	return WriteFile(certPath, EncodeCertificate(kp.Certificate), CertFileMode, overwrite)
+	if err := WriteFile(certPath, EncodeCertificate(kp.Certificate), CertFileMode, overwrite); err != nil {
+		// A key without its certificate is of no use, so it goes too.
+		_ = os.Remove(keyPath)
+		return err
+	}
+	return nil
 }
 
 // WriteFile writes data to path with the given mode, atomically: readers see the old file or

@@ -385,3 +385,21 @@ func TestSaveOverwriteRemovesStaleRetired(t *testing.T) {
 		t.Errorf("Load() of the replaced CA = %v", err)
 	}
 }
+
+func TestWriteKeyPairRemovesKeyWhenCertificateFails(t *testing.T) {
+	a, _ := newAuthority(t, ca.Config{})
+	kp, err := a.IssueClient(ca.ClientRequest{ClientID: "partner-a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	keyPath := filepath.Join(dir, "client-key.pem")
+
+	err = ca.WriteKeyPair(filepath.Join(dir, "missing", "client.pem"), keyPath, kp, false)
+	if err == nil {
+		t.Fatal("WriteKeyPair() into a missing directory = nil, want an error")
+	}
+	if _, err := os.Stat(keyPath); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("key file left behind after the certificate failed: %v", err)
+	}
+}
