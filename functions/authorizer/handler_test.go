@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
@@ -33,18 +32,7 @@ const (
 	fixtureSerial = "41510386053276981227703992094719363932"
 )
 
-var (
-	fixedNow = time.Date(2026, 12, 4, 20, 15, 42, 0, time.UTC)
-	testKey  = mustKey()
-)
-
-func mustKey() *rsa.PrivateKey {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	return key
-}
+var fixedNow = time.Date(2026, 12, 4, 20, 15, 42, 0, time.UTC)
 
 // staticKeys is a key set that never changes, or fails with err when set.
 type staticKeys struct {
@@ -99,6 +87,7 @@ type testEnv struct {
 
 func newTestEnv(t testing.TB) *testEnv {
 	t.Helper()
+	testKey := eventtest.RSAKey(t, "issuer", 2048)
 	p, err := cognitolocal.New("http://127.0.0.1:9", cognitolocal.Options{Key: testKey, Now: func() time.Time { return fixedNow }})
 	if err != nil {
 		t.Fatal(err)

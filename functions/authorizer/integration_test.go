@@ -30,7 +30,7 @@ func TestIntegrationAuthorize(t *testing.T) {
 	)
 	store := certstore.New(dynalite.StartTable(t, table), table)
 	p := cognitolocal.StartTest(t, cognitolocal.Options{
-		Key:     testKey,
+		Key:     eventtest.RSAKey(t, "issuer", 2048),
 		Clients: map[string]cognitolocal.Client{appClientID: {Secret: clientSecret, Scopes: []string{oauth.Scope}}},
 	})
 
@@ -77,7 +77,7 @@ func TestIntegrationAuthorize(t *testing.T) {
 	})
 
 	t.Run("rotated key within refresh interval", func(t *testing.T) {
-		if _, err := p.AddKey(mustKey()); err != nil {
+		if _, err := p.AddKey(eventtest.RSAKey(t, "rotated", 2048)); err != nil {
 			t.Fatal(err)
 		}
 		if authorize(t) {

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,14 +28,22 @@ const (
 	secret = "s3cr3t+/=:% &?"
 )
 
-var testKey = mustKey()
+// generatedKeys caches the test keys, because a 2048-bit RSA key takes a noticeable part of a
+// second to generate.
+var generatedKeys sync.Map
 
-func mustKey() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
+// rsaKey returns the RSA key of the given size generated for name, the same one on every call.
+func rsaKey(t testing.TB, name string, bits int) *rsa.PrivateKey {
+	t.Helper()
+	if key, ok := generatedKeys.Load(name); ok {
+		return key.(*rsa.PrivateKey)
 	}
-	return k
+	key, err := rsa.GenerateKey(rand.Reader, bits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	actual, _ := generatedKeys.LoadOrStore(name, key)
+	return actual.(*rsa.PrivateKey)
 }
 
 func startProvider(t *testing.T, opts cognitolocal.Options) *cognitolocal.Provider {
@@ -45,7 +54,7 @@ func startProvider(t *testing.T, opts cognitolocal.Options) *cognitolocal.Provid
 		}
 	}
 	if opts.Key == nil {
-		opts.Key = testKey
+		opts.Key = rsaKey(t, "test", 2048)
 	}
 	return cognitolocal.StartTest(t, opts)
 }
@@ -357,7 +366,7 @@ func TestAddKeyRotates(t *testing.T) {
 		t.Errorf("new token kid = %v, want %s", header["kid"], newKID)
 	}
 
-	again, err := p.AddKey(testKey)
+	again, err := p.AddKey(rsaKey(t, "test", 2048))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -367,7 +376,7 @@ func TestAddKeyRotates(t *testing.T) {
 }
 
 func TestURLs(t *testing.T) {
-	p, err := cognitolocal.New("http://127.0.0.1:9000/", cognitolocal.Options{PoolID: "eu-west-1_Test", Key: testKey})
+	p, err := cognitolocal.New("http://127.0.0.1:9000/", cognitolocal.Options{PoolID: "eu-west-1_Test", Key: rsaKey(t, "test", 2048)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -400,7 +409,7 @@ func TestNewRejectsInvalidOptions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.opts.Key = testKey
+			tt.opts.Key = rsaKey(t, "test", 2048)
 			if _, err := cognitolocal.New(tt.base, tt.opts); err == nil {
 				t.Errorf("New(%q) succeeded, want an error", tt.base)
 			}
@@ -409,7 +418,7 @@ func TestNewRejectsInvalidOptions(t *testing.T) {
 }
 
 func TestListenServesAndCloses(t *testing.T) {
-	s, err := cognitolocal.Listen("127.0.0.1:0", cognitolocal.Options{Key: testKey})
+	s, err := cognitolocal.Listen("127.0.0.1:0", cognitolocal.Options{Key: rsaKey(t, "test", 2048)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package accesstoken_test
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
@@ -17,6 +16,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/mtls-api/mtls-api/functions/internal/accesstoken"
+	"github.com/mtls-api/mtls-api/functions/internal/eventtest"
 	"github.com/mtls-api/mtls-api/functions/internal/jwks"
 	"github.com/mtls-api/mtls-api/shared/cognitolocal"
 	"github.com/mtls-api/mtls-api/shared/oauth"
@@ -24,19 +24,7 @@ import (
 
 const appClientID = "4l0c4lcl13nt1d"
 
-var (
-	now      = time.Date(2026, 12, 4, 20, 15, 42, 0, time.UTC)
-	testKey  = mustKey()
-	otherKey = mustKey()
-)
-
-func mustKey() *rsa.PrivateKey {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	return key
-}
+var now = time.Date(2026, 12, 4, 20, 15, 42, 0, time.UTC)
 
 // staticKeys is a fixed key set.
 type staticKeys map[string]*rsa.PublicKey
@@ -52,16 +40,18 @@ type failingKeys struct{ err error }
 
 func (f failingKeys) Key(context.Context, string) (*rsa.PublicKey, error) { return nil, f.err }
 
-// fixture holds an issuer signing with testKey and a Verifier that trusts it.
+// fixture holds an issuer and a Verifier that trusts its key.
 type fixture struct {
-	issuer   *cognitolocal.Provider
-	other    *cognitolocal.Provider // signs with otherKey, which the verifier does not know
-	verifier *accesstoken.Verifier
+	issuer    *cognitolocal.Provider
+	other     *cognitolocal.Provider // signs with a key the verifier does not know
+	verifier  *accesstoken.Verifier
+	publicKey *rsa.PublicKey // the issuer's
 }
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	clock := func() time.Time { return now }
+	testKey, otherKey := eventtest.RSAKey(t, "issuer", 2048), eventtest.RSAKey(t, "other", 2048)
 	issuer, err := cognitolocal.New("http://127.0.0.1:9", cognitolocal.Options{Key: testKey, Now: clock})
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +69,7 @@ func newFixture(t testing.TB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{issuer: issuer, other: other, verifier: v}
+	return &fixture{issuer: issuer, other: other, verifier: v, publicKey: &testKey.PublicKey}
 }
 
 // sign returns a token of the app client signed by p, with its claims changed by modify.
@@ -193,7 +183,7 @@ func TestVerifyRejectsHostileTokens(t *testing.T) {
 	valid := sign(t, f.issuer, nil)
 	kid := f.issuer.KeyID()
 
-	pubDER, err := x509.MarshalPKIXPublicKey(&testKey.PublicKey)
+	pubDER, err := x509.MarshalPKIXPublicKey(f.publicKey)
 	if err != nil {
 		t.Fatal(err)
 	}

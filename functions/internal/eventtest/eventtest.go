@@ -1,5 +1,5 @@
-// Package eventtest loads API Gateway event fixtures and makes client certificates for the
-// tests of the functions.
+// Package eventtest loads API Gateway event fixtures and makes client certificates and keys
+// for the tests of the functions.
 package eventtest
 
 import (
@@ -7,11 +7,13 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/json"
 	"math/big"
 	"os"
+	"sync"
 	"testing"
 	"time"
 )
@@ -29,6 +31,24 @@ func Load(t testing.TB, path string, v any) {
 	if err := dec.Decode(v); err != nil {
 		t.Fatalf("decode %s: %v", path, err)
 	}
+}
+
+// generatedKeys caches the keys of RSAKey by name.
+var generatedKeys sync.Map
+
+// RSAKey returns the RSA key of the given size generated for name, the same key on every
+// call in the test binary, because a 2048-bit key takes a noticeable part of a second.
+func RSAKey(t testing.TB, name string, bits int) *rsa.PrivateKey {
+	t.Helper()
+	if key, ok := generatedKeys.Load(name); ok {
+		return key.(*rsa.PrivateKey)
+	}
+	key, err := rsa.GenerateKey(rand.Reader, bits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	actual, _ := generatedKeys.LoadOrStore(name, key)
+	return actual.(*rsa.PrivateKey)
 }
 
 // CertOptions describes a client certificate made by Certificate. Zero fields get defaults:
