@@ -57,7 +57,7 @@ type API struct {
 // custom domain.
 func NewAPI(ctx *pulumi.Context, name string, args *APIArgs, opts ...pulumi.ResourceOption) (*API, error) {
 	if args == nil {
-		return nil, fmt.Errorf("api %s: %w", name, errNilArgs)
+		return nil, fmt.Errorf("api %s: %w", name, ErrNilArgs)
 	}
 	c := &API{Routes: map[string]*apigatewayv2.Route{}}
 	if err := register(ctx, "API", name, c, opts); err != nil {

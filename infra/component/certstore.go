@@ -36,7 +36,7 @@ type CertificateStore struct {
 // recovery, server-side encryption and the client id index.
 func NewCertificateStore(ctx *pulumi.Context, name string, args *CertificateStoreArgs, opts ...pulumi.ResourceOption) (*CertificateStore, error) {
 	if args == nil {
-		return nil, fmt.Errorf("certificate store %s: %w", name, errNilArgs)
+		return nil, fmt.Errorf("certificate store %s: %w", name, ErrNilArgs)
 	}
 	c := &CertificateStore{}
 	if err := register(ctx, "CertificateStore", name, c, opts); err != nil {

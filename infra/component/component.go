@@ -16,8 +16,8 @@ import (
 // typePrefix starts the type token of every component, such as "mtls-api:component:Function".
 const typePrefix = "mtls-api:component:"
 
-// errNilArgs is wrapped by every constructor called with nil args.
-var errNilArgs = errors.New("args are nil")
+// ErrNilArgs is wrapped in the error of every constructor called with nil args.
+var ErrNilArgs = errors.New("args are nil")
 
 // register registers the component c of kind under name.
 func register(ctx *pulumi.Context, kind, name string, c pulumi.ComponentResource, opts []pulumi.ResourceOption) error {

@@ -43,7 +43,7 @@ type Domain struct {
 // NewDomain creates the domain and, with a hosted zone, its certificate and DNS records.
 func NewDomain(ctx *pulumi.Context, name string, args *DomainArgs, opts ...pulumi.ResourceOption) (*Domain, error) {
 	if args == nil {
-		return nil, fmt.Errorf("domain %s: %w", name, errNilArgs)
+		return nil, fmt.Errorf("domain %s: %w", name, ErrNilArgs)
 	}
 	if (args.HostedZoneID == "") == (args.CertificateARN == "") {
 		return nil, fmt.Errorf("domain %s: set exactly one of the hosted zone id and the certificate ARN", name)

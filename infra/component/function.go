@@ -66,7 +66,7 @@ type Function struct {
 // role, log group and Lambda function.
 func NewFunction(ctx *pulumi.Context, name string, args *FunctionArgs, opts ...pulumi.ResourceOption) (*Function, error) {
 	if args == nil {
-		return nil, fmt.Errorf("function %s: %w", name, errNilArgs)
+		return nil, fmt.Errorf("function %s: %w", name, ErrNilArgs)
 	}
 	if err := checkEnvironment(args.Function, args.Environment); err != nil {
 		return nil, fmt.Errorf("function %s: %w", name, err)

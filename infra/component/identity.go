@@ -50,7 +50,7 @@ type Identity struct {
 // secret holding the app client's secret.
 func NewIdentity(ctx *pulumi.Context, name string, args *IdentityArgs, opts ...pulumi.ResourceOption) (*Identity, error) {
 	if args == nil {
-		return nil, fmt.Errorf("identity %s: %w", name, errNilArgs)
+		return nil, fmt.Errorf("identity %s: %w", name, ErrNilArgs)
 	}
 	if args.Region == "" || args.DomainPrefix == "" {
 		return nil, fmt.Errorf("identity %s: region and domain prefix are required", name)

@@ -37,7 +37,7 @@ type Truststore struct {
 // NewTruststore creates the bucket and uploads args.File into it.
 func NewTruststore(ctx *pulumi.Context, name string, args *TruststoreArgs, opts ...pulumi.ResourceOption) (*Truststore, error) {
 	if args == nil {
-		return nil, fmt.Errorf("truststore %s: %w", name, errNilArgs)
+		return nil, fmt.Errorf("truststore %s: %w", name, ErrNilArgs)
 	}
 	if args.File == "" {
 		return nil, fmt.Errorf("truststore %s: file is required", name)

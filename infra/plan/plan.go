@@ -159,6 +159,9 @@ func WriteAll(root string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := os.MkdirAll(filepath.Join(root, Dir), 0o755); err != nil {
+		return nil, err
+	}
 	var written []string
 	for _, stack := range stacks {
 		text, err := Render(root, stack)
