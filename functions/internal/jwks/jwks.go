@@ -3,8 +3,9 @@
 //
 // A Cache lives as long as the Lambda execution environment. It fetches the set on first use
 // and again when a token names a key id the set lacks, as happens after the issuer rotates
-// its keys. It refetches at most once per MinRefreshInterval, so that tokens with made-up key
-// ids cannot turn the function into a load generator against the issuer.
+// its keys. It fetches at most once per MinRefreshInterval after a successful fetch and once
+// per RetryInterval after a failed one, so that tokens with made-up key ids cannot turn the
+// function into a load generator against the issuer.
 package jwks
 
 import (
