@@ -131,27 +131,27 @@ func ensureAuthority(files Files, now func() time.Time, log *slog.Logger) (*ca.A
 // ensureKeyPair reads the certificate and key at certPath and keyPath. It keeps them when
 // verify accepts the certificate and the key matches it, and otherwise issues and writes a
 // new pair.
-func ensureKeyPair(certPath, keyPath, what string, log *slog.Logger, verify func(*x509.Certificate) error, issue func() (ca.KeyPair, error)) (ca.KeyPair, error) {
+func ensureKeyPair(certPath, keyPath, description string, log *slog.Logger, verify func(*x509.Certificate) error, issue func() (ca.KeyPair, error)) (ca.KeyPair, error) {
 	kp, err := readKeyPair(certPath, keyPath)
 	if err == nil {
 		err = verify(kp.Certificate)
 	}
 	if err == nil {
-		log.Info("reusing "+what, slog.String("file", certPath))
+		log.Info("reusing "+description, slog.String("file", certPath))
 		return kp, nil
 	}
 	if !errors.Is(err, os.ErrNotExist) {
-		log.Info("replacing "+what, slog.String("file", certPath), slog.String("reason", err.Error()))
+		log.Info("replacing "+description, slog.String("file", certPath), slog.String("reason", err.Error()))
 	}
 
 	kp, err = issue()
 	if err != nil {
-		return ca.KeyPair{}, fmt.Errorf("issue %s: %w", what, err)
+		return ca.KeyPair{}, fmt.Errorf("issue %s: %w", description, err)
 	}
 	if err := ca.WriteKeyPair(certPath, keyPath, kp, true); err != nil {
 		return ca.KeyPair{}, err
 	}
-	log.Info("issued "+what, slog.String("file", certPath))
+	log.Info("issued "+description, slog.String("file", certPath))
 	return kp, nil
 }
 

@@ -327,8 +327,8 @@ func (s *Stack) startFunction(ctx context.Context, cfg Config, f catalog.Functio
 }
 
 // startFailure describes a function that did not start, with its init error and output.
-func startFailure(name, what string, emulator *runtimeapi.Emulator, process *function.Process) error {
-	msg := fmt.Sprintf("function %s %s", name, what)
+func startFailure(name, reason string, emulator *runtimeapi.Emulator, process *function.Process) error {
+	msg := fmt.Sprintf("function %s %s", name, reason)
 	if initErr := emulator.InitError(); initErr != nil {
 		msg += "; init error: " + initErr.Error()
 	}
