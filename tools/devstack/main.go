@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/mtls-api/mtls-api/tools/devstack/internal/stack"
@@ -33,6 +34,11 @@ func run(addr, stateDir string) error {
 	root, err := stack.FindRoot(".")
 	if err != nil {
 		return err
+	}
+	if stateDir != "" {
+		if stateDir, err = filepath.Abs(stateDir); err != nil {
+			return err
+		}
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
