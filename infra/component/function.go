@@ -167,7 +167,10 @@ func (c *Function) repository(ctx *pulumi.Context, name string, args *FunctionAr
 	repo, err := ecr.NewRepository(ctx, name+"-repository", &ecr.RepositoryArgs{
 		ImageTagMutability:         pulumi.String("IMMUTABLE"),
 		ImageScanningConfiguration: &ecr.RepositoryImageScanningConfigurationArgs{ScanOnPush: pulumi.Bool(true)},
-		Tags:                       args.Tags,
+		// The images are rebuilt from source on every deployment, so deleting the repository
+		// with its images loses nothing.
+		ForceDelete: pulumi.Bool(true),
+		Tags:        args.Tags,
 	}, pulumi.Parent(c))
 	if err != nil {
 		return fmt.Errorf("function %s: repository: %w", name, err)

@@ -47,7 +47,12 @@ func NewTruststore(ctx *pulumi.Context, name string, args *TruststoreArgs, opts 
 		return nil, err
 	}
 
-	bucket, err := s3.NewBucketV2(ctx, name+"-bucket", &s3.BucketV2Args{Tags: args.Tags}, stateful(args.Protect, c)...)
+	// An unprotected bucket is emptied on deletion, old truststore versions included, so that
+	// the stack can be destroyed.
+	bucket, err := s3.NewBucketV2(ctx, name+"-bucket", &s3.BucketV2Args{
+		ForceDestroy: pulumi.Bool(!args.Protect),
+		Tags:         args.Tags,
+	}, stateful(args.Protect, c)...)
 	if err != nil {
 		return nil, fmt.Errorf("truststore %s: bucket: %w", name, err)
 	}
