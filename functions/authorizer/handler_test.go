@@ -203,18 +203,21 @@ func TestHandleDenies(t *testing.T) {
 
 	tests := []struct {
 		name          string
-		authorization func(e *testEnv, t *testing.T) string
+		authorization func(t *testing.T, e *testEnv) string
 		setup         func(e *testEnv, req *events.APIGatewayV2CustomAuthorizerV2Request)
 		wantReason    string
 	}{
 		{name: "no header", authorization: constant(""), wantReason: "missingToken"},
 		{name: "basic scheme", authorization: constant("Basic YTpi"), wantReason: "notBearer"},
 		{name: "bearer without token", authorization: constant("Bearer "), wantReason: "notBearer"},
-		{name: "token without scheme", authorization: func(e *testEnv, t *testing.T) string { return e.token(t, nil) }, wantReason: "notBearer"},
-		{name: "two tokens", authorization: func(e *testEnv, t *testing.T) string { return "Bearer " + e.token(t, nil) + " " + e.token(t, nil) }, wantReason: "malformedToken"},
+		{name: "token without scheme", authorization: func(t *testing.T, e *testEnv) string { t.Helper(); return e.token(t, nil) }, wantReason: "notBearer"},
+		{name: "two tokens", authorization: func(t *testing.T, e *testEnv) string {
+			t.Helper()
+			return "Bearer " + e.token(t, nil) + " " + e.token(t, nil)
+		}, wantReason: "malformedToken"},
 		{name: "oversized token", authorization: constant("Bearer " + strings.Repeat("a", maxTokenBytes+1)), wantReason: "malformedToken"},
 		{name: "garbage token", authorization: constant("Bearer not.a.jwt"), wantReason: "invalidToken"},
-		{name: "alg none", authorization: func(e *testEnv, t *testing.T) string { return "Bearer " + unsignedToken(t, e) }, wantReason: "invalidSignature"},
+		{name: "alg none", authorization: func(t *testing.T, e *testEnv) string { t.Helper(); return "Bearer " + unsignedToken(t, e) }, wantReason: "invalidSignature"},
 		{name: "expired", authorization: bearer(func(c *oauth.AccessTokenClaims) { c.ExpiresAt = fixedNow.Add(-time.Hour).Unix() }), wantReason: "tokenExpired"},
 		{name: "wrong issuer", authorization: bearer(func(c *oauth.AccessTokenClaims) {
 			c.Issuer = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other"
@@ -265,7 +268,7 @@ func TestHandleDenies(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newTestEnv(t)
-			authorization := tt.authorization(e, t)
+			authorization := tt.authorization(t, e)
 			req := loadRequest(t, authorization)
 			if authorization == "" {
 				delete(req.Headers, "authorization")
@@ -294,12 +297,15 @@ func TestHandleDenies(t *testing.T) {
 	}
 }
 
-func constant(s string) func(*testEnv, *testing.T) string {
-	return func(*testEnv, *testing.T) string { return s }
+func constant(s string) func(*testing.T, *testEnv) string {
+	return func(*testing.T, *testEnv) string { return s }
 }
 
-func bearer(modify func(*oauth.AccessTokenClaims)) func(*testEnv, *testing.T) string {
-	return func(e *testEnv, t *testing.T) string { return "Bearer " + e.token(t, modify) }
+func bearer(modify func(*oauth.AccessTokenClaims)) func(*testing.T, *testEnv) string {
+	return func(t *testing.T, e *testEnv) string {
+		t.Helper()
+		return "Bearer " + e.token(t, modify)
+	}
 }
 
 // unsignedToken returns a valid token's header and claims with alg none and no signature.

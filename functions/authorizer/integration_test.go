@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io"
 	"log/slog"
 	"net/http"
 	"testing"
@@ -44,7 +43,7 @@ func TestIntegrationAuthorize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &Handler{Verifier: verifier, Records: store, Now: time.Now, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
+	h := &Handler{Verifier: verifier, Records: store, Now: time.Now, Logger: slog.New(slog.DiscardHandler)}
 
 	c := eventtest.Certificate(t, eventtest.CertOptions{CommonName: "demo-client"})
 	serial := certificate.FormatSerial(c.SerialNumber)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -45,7 +44,7 @@ func newIntegrationHandler(t *testing.T, records certcheck.Records, p *cognitolo
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Handler{Records: records, Tokens: tokens, Now: time.Now, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
+	return &Handler{Records: records, Tokens: tokens, Now: time.Now, Logger: slog.New(slog.DiscardHandler)}
 }
 
 func requestWith(t *testing.T, cert *apigw.ClientCert) events.APIGatewayV2HTTPRequest {
@@ -148,7 +147,7 @@ func handle(t *testing.T, h *Handler, req events.APIGatewayV2HTTPRequest) events
 // closedAddress returns a 127.0.0.1 address where nothing listens.
 func closedAddress(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}

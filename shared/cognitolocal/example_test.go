@@ -1,6 +1,7 @@
 package cognitolocal_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"log"
@@ -26,7 +27,7 @@ func ExampleListen() {
 	defer s.Close()
 
 	form := url.Values{"grant_type": {oauth.GrantClientCredentials}, "scope": {oauth.Scope}}
-	req, err := http.NewRequest(http.MethodPost, s.TokenURL(), strings.NewReader(form.Encode()))
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, s.TokenURL(), strings.NewReader(form.Encode()))
 	if err != nil {
 		log.Fatal(err)
 	}

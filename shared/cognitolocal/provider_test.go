@@ -108,7 +108,7 @@ func postToken(t *testing.T, p *cognitolocal.Provider, r tokenRequest) (*http.Re
 // share code with the provider.
 func fetchKeys(t *testing.T, p *cognitolocal.Provider) map[string]*rsa.PublicKey {
 	t.Helper()
-	resp, err := http.Get(p.JWKSURL())
+	resp, err := get(t, p.JWKSURL())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,6 +135,16 @@ func fetchKeys(t *testing.T, p *cognitolocal.Provider) map[string]*rsa.PublicKey
 		keys[k["kid"]] = &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
 	}
 	return keys
+}
+
+// get sends a GET request for target, canceled when the test ends.
+func get(t *testing.T, target string) (*http.Response, error) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, target, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return http.DefaultClient.Do(req)
 }
 
 // verify checks the signature of token against keys and returns its header and claims.
@@ -425,7 +435,7 @@ func TestListenServesAndCloses(t *testing.T) {
 	if !strings.HasPrefix(s.JWKSURL(), s.URL+"/") {
 		t.Errorf("JWKSURL() = %q, want it under %q", s.JWKSURL(), s.URL)
 	}
-	resp, err := http.Get(s.JWKSURL())
+	resp, err := get(t, s.JWKSURL())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -437,7 +447,8 @@ func TestListenServesAndCloses(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close() = %v", err)
 	}
-	if _, err := http.Get(s.JWKSURL()); err == nil {
+	if resp, err := get(t, s.JWKSURL()); err == nil {
+		resp.Body.Close()
 		t.Error("GET after Close succeeded, want a connection error")
 	}
 }

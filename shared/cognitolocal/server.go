@@ -24,7 +24,7 @@ type Server struct {
 // until Close. Listen is for the local stack: it serves plain HTTP, so addr should be a
 // loopback address.
 func Listen(addr string, opts Options) (*Server, error) {
-	l, err := net.Listen("tcp", addr)
+	l, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("cognitolocal: listen on %s: %w", addr, err)
 	}
