@@ -17,11 +17,10 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/mtls-api/mtls-api/functions/internal/accesstoken"
-	"github.com/mtls-api/mtls-api/functions/internal/eventtest"
+	"github.com/mtls-api/mtls-api/functions/internal/functest"
 	"github.com/mtls-api/mtls-api/functions/internal/jwks"
 	"github.com/mtls-api/mtls-api/shared/apigw"
 	"github.com/mtls-api/mtls-api/shared/certificate"
-	"github.com/mtls-api/mtls-api/shared/certstore"
 	"github.com/mtls-api/mtls-api/shared/cognitolocal"
 	"github.com/mtls-api/mtls-api/shared/oauth"
 )
@@ -55,39 +54,17 @@ func (s *staticKeys) Key(ctx context.Context, kid string) (*rsa.PublicKey, error
 	return nil, fmt.Errorf("%w %q", jwks.ErrUnknownKey, kid)
 }
 
-// fakeRecords is an in-memory certificate table.
-type fakeRecords struct {
-	records map[string]certificate.Record
-	err     error
-	hang    bool
-}
-
-func (f *fakeRecords) Get(ctx context.Context, serial string) (certificate.Record, error) {
-	if f.hang {
-		<-ctx.Done()
-		return certificate.Record{}, fmt.Errorf("get certificate %s: %w", serial, ctx.Err())
-	}
-	if f.err != nil {
-		return certificate.Record{}, f.err
-	}
-	rec, ok := f.records[serial]
-	if !ok {
-		return certificate.Record{}, fmt.Errorf("certificate %s: %w", serial, certstore.ErrNotFound)
-	}
-	return rec, nil
-}
-
 type testEnv struct {
 	handler  *Handler
 	provider *cognitolocal.Provider
 	keys     *staticKeys
-	records  *fakeRecords
+	records  *functest.Records
 	logs     *bytes.Buffer
 }
 
 func newTestEnv(t testing.TB) *testEnv {
 	t.Helper()
-	testKey := eventtest.RSAKey(t, "issuer", 2048)
+	testKey := functest.RSAKey(t, "issuer", 2048)
 	p, err := cognitolocal.New("http://127.0.0.1:9", cognitolocal.Options{Key: testKey, Now: func() time.Time { return fixedNow }})
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +72,7 @@ func newTestEnv(t testing.TB) *testEnv {
 	e := &testEnv{
 		provider: p,
 		keys:     &staticKeys{keys: map[string]*rsa.PublicKey{p.KeyID(): &testKey.PublicKey}},
-		records:  &fakeRecords{records: map[string]certificate.Record{}},
+		records:  &functest.Records{Records: map[string]certificate.Record{}},
 		logs:     &bytes.Buffer{},
 	}
 	verifier, err := accesstoken.New(e.keys, accesstoken.Config{
@@ -114,7 +91,7 @@ func newTestEnv(t testing.TB) *testEnv {
 		t.Fatal(err)
 	}
 	rec := certificate.NewRecord(cert.Certificate, "demo-client", fixedNow.AddDate(0, -1, 0))
-	e.records.records[rec.SerialNumber] = rec
+	e.records.Records[rec.SerialNumber] = rec
 
 	e.handler = &Handler{
 		Verifier: verifier,
@@ -140,18 +117,11 @@ func (e *testEnv) token(t testing.TB, modify func(*oauth.AccessTokenClaims)) str
 	return token
 }
 
-func (e *testEnv) setRecord(modify func(*certificate.Record)) {
-	for k, rec := range e.records.records {
-		modify(&rec)
-		e.records.records[k] = rec
-	}
-}
-
 // loadRequest returns the fixture with authorization as its Authorization header.
 func loadRequest(t testing.TB, authorization string) events.APIGatewayV2CustomAuthorizerV2Request {
 	t.Helper()
 	var req events.APIGatewayV2CustomAuthorizerV2Request
-	eventtest.Load(t, "testdata/request.json", &req)
+	functest.Load(t, "testdata/request.json", &req)
 	req.Headers["authorization"] = authorization
 	req.IdentitySource = []string{authorization}
 	return req
@@ -241,28 +211,28 @@ func TestHandleDenies(t *testing.T) {
 			r.RequestContext.Authentication.ClientCert.ClientCertPem = "garbage"
 		}, wantReason: "invalidCertificate"},
 		{name: "not registered", authorization: bearer(nil), setup: func(e *testEnv, _ *events.APIGatewayV2CustomAuthorizerV2Request) {
-			e.records.records = map[string]certificate.Record{}
+			e.records.Records = map[string]certificate.Record{}
 		}, wantReason: "notRegistered"},
 		{name: "revoked", authorization: bearer(nil), setup: func(e *testEnv, _ *events.APIGatewayV2CustomAuthorizerV2Request) {
-			e.setRecord(func(r *certificate.Record) { r.Status = certificate.StatusRevoked })
+			e.records.Update(func(r *certificate.Record) { r.Status = certificate.StatusRevoked })
 		}, wantReason: "revoked"},
 		{name: "superseded", authorization: bearer(nil), setup: func(e *testEnv, _ *events.APIGatewayV2CustomAuthorizerV2Request) {
-			e.setRecord(func(r *certificate.Record) { r.Status = certificate.StatusSuperseded })
+			e.records.Update(func(r *certificate.Record) { r.Status = certificate.StatusSuperseded })
 		}, wantReason: "superseded"},
 		{name: "record expired", authorization: bearer(nil), setup: func(e *testEnv, _ *events.APIGatewayV2CustomAuthorizerV2Request) {
-			e.setRecord(func(r *certificate.Record) { r.NotAfter = fixedNow.Add(-time.Second) })
+			e.records.Update(func(r *certificate.Record) { r.NotAfter = fixedNow.Add(-time.Second) })
 		}, wantReason: "expired"},
 		{name: "fingerprint mismatch", authorization: bearer(nil), setup: func(e *testEnv, _ *events.APIGatewayV2CustomAuthorizerV2Request) {
-			e.setRecord(func(r *certificate.Record) { r.FingerprintSHA256 = strings.Repeat("f", 64) })
+			e.records.Update(func(r *certificate.Record) { r.FingerprintSHA256 = strings.Repeat("f", 64) })
 		}, wantReason: "fingerprintMismatch"},
 		{name: "table unavailable", authorization: bearer(nil), setup: func(e *testEnv, _ *events.APIGatewayV2CustomAuthorizerV2Request) {
-			e.records.err = fmt.Errorf("get certificate: %w", opErr)
+			e.records.Err = fmt.Errorf("get certificate: %w", opErr)
 		}, wantReason: "storeUnavailable"},
 		{name: "table hangs", authorization: bearer(nil), setup: func(e *testEnv, _ *events.APIGatewayV2CustomAuthorizerV2Request) {
-			e.records.hang = true
+			e.records.Hang = true
 		}, wantReason: "storeUnavailable"},
 		{name: "record does not decode", authorization: bearer(nil), setup: func(e *testEnv, _ *events.APIGatewayV2CustomAuthorizerV2Request) {
-			e.records.err = errors.New("decode certificate: bad item")
+			e.records.Err = errors.New("decode certificate: bad item")
 		}, wantReason: "storeError"},
 	}
 	for _, tt := range tests {

@@ -18,10 +18,9 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/mtls-api/mtls-api/functions/internal/cognito"
-	"github.com/mtls-api/mtls-api/functions/internal/eventtest"
+	"github.com/mtls-api/mtls-api/functions/internal/functest"
 	"github.com/mtls-api/mtls-api/shared/apigw"
 	"github.com/mtls-api/mtls-api/shared/certificate"
-	"github.com/mtls-api/mtls-api/shared/certstore"
 	"github.com/mtls-api/mtls-api/shared/oauth"
 )
 
@@ -29,28 +28,6 @@ var fixedNow = time.Date(2026, 12, 4, 20, 15, 42, 0, time.UTC)
 
 // issuedToken stands for a Cognito access token. Tests check that it never reaches a log.
 const issuedToken = "eyJraWQiOiJrMSIsImFsZyI6IlJTMjU2In0.eyJzdWIiOiJjbGllbnQifQ.c2lnbmF0dXJl"
-
-// fakeRecords is an in-memory certificate table.
-type fakeRecords struct {
-	records map[string]certificate.Record
-	err     error // returned by every Get when set
-	hang    bool  // Get blocks until its context ends
-}
-
-func (f *fakeRecords) Get(ctx context.Context, serial string) (certificate.Record, error) {
-	if f.hang {
-		<-ctx.Done()
-		return certificate.Record{}, fmt.Errorf("get certificate %s: %w", serial, ctx.Err())
-	}
-	if f.err != nil {
-		return certificate.Record{}, f.err
-	}
-	rec, ok := f.records[serial]
-	if !ok {
-		return certificate.Record{}, fmt.Errorf("certificate %s: %w", serial, certstore.ErrNotFound)
-	}
-	return rec, nil
-}
 
 // fakeTokens returns a fixed token or error and counts calls.
 type fakeTokens struct {
@@ -69,7 +46,7 @@ func (f *fakeTokens) Token(_ context.Context, scope string) (oauth.TokenResponse
 func loadRequest(t *testing.T) events.APIGatewayV2HTTPRequest {
 	t.Helper()
 	var req events.APIGatewayV2HTTPRequest
-	eventtest.Load(t, "testdata/request.json", &req)
+	functest.Load(t, "testdata/request.json", &req)
 	return req
 }
 
@@ -86,7 +63,7 @@ func fixtureRecord(t *testing.T) certificate.Record {
 
 type testEnv struct {
 	handler *Handler
-	records *fakeRecords
+	records *functest.Records
 	tokens  *fakeTokens
 	logs    *bytes.Buffer
 }
@@ -95,7 +72,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
 	rec := fixtureRecord(t)
 	e := &testEnv{
-		records: &fakeRecords{records: map[string]certificate.Record{rec.SerialNumber: rec}},
+		records: &functest.Records{Records: map[string]certificate.Record{rec.SerialNumber: rec}},
 		tokens:  &fakeTokens{token: oauth.TokenResponse{AccessToken: issuedToken, TokenType: "Bearer", ExpiresIn: 3600}},
 		logs:    &bytes.Buffer{},
 	}
@@ -106,13 +83,6 @@ func newTestEnv(t *testing.T) *testEnv {
 		Logger:  slog.New(slog.NewJSONHandler(e.logs, nil)),
 	}
 	return e
-}
-
-func (e *testEnv) setRecord(modify func(*certificate.Record)) {
-	for k, rec := range e.records.records {
-		modify(&rec)
-		e.records.records[k] = rec
-	}
 }
 
 func TestHandleIssuesToken(t *testing.T) {
@@ -246,49 +216,57 @@ func TestHandleRejects(t *testing.T) {
 		},
 		{
 			name:       "not registered",
-			setup:      func(e *testEnv) { e.records.records = map[string]certificate.Record{} },
+			setup:      func(e *testEnv) { e.records.Records = map[string]certificate.Record{} },
 			wantStatus: 404, wantError: oauth.ErrorInvalidClient, wantReason: "notRegistered",
 		},
 		{
-			name:       "revoked",
-			setup:      func(e *testEnv) { e.setRecord(func(r *certificate.Record) { r.Status = certificate.StatusRevoked }) },
+			name: "revoked",
+			setup: func(e *testEnv) {
+				e.records.Update(func(r *certificate.Record) { r.Status = certificate.StatusRevoked })
+			},
 			wantStatus: 403, wantError: oauth.ErrorUnauthorizedClient, wantReason: "revoked",
 		},
 		{
-			name:       "superseded",
-			setup:      func(e *testEnv) { e.setRecord(func(r *certificate.Record) { r.Status = certificate.StatusSuperseded }) },
+			name: "superseded",
+			setup: func(e *testEnv) {
+				e.records.Update(func(r *certificate.Record) { r.Status = certificate.StatusSuperseded })
+			},
 			wantStatus: 403, wantError: oauth.ErrorUnauthorizedClient, wantReason: "superseded",
 		},
 		{
-			name:       "record expired",
-			setup:      func(e *testEnv) { e.setRecord(func(r *certificate.Record) { r.NotAfter = fixedNow.Add(-time.Minute) }) },
+			name: "record expired",
+			setup: func(e *testEnv) {
+				e.records.Update(func(r *certificate.Record) { r.NotAfter = fixedNow.Add(-time.Minute) })
+			},
 			wantStatus: 403, wantError: oauth.ErrorUnauthorizedClient, wantReason: "expired",
 		},
 		{
-			name:       "record not yet valid",
-			setup:      func(e *testEnv) { e.setRecord(func(r *certificate.Record) { r.NotBefore = fixedNow.Add(time.Minute) }) },
+			name: "record not yet valid",
+			setup: func(e *testEnv) {
+				e.records.Update(func(r *certificate.Record) { r.NotBefore = fixedNow.Add(time.Minute) })
+			},
 			wantStatus: 403, wantError: oauth.ErrorUnauthorizedClient, wantReason: "notYetValid",
 		},
 		{
 			name: "fingerprint mismatch",
 			setup: func(e *testEnv) {
-				e.setRecord(func(r *certificate.Record) { r.FingerprintSHA256 = strings.Repeat("0", 64) })
+				e.records.Update(func(r *certificate.Record) { r.FingerprintSHA256 = strings.Repeat("0", 64) })
 			},
 			wantStatus: 403, wantError: oauth.ErrorUnauthorizedClient, wantReason: "fingerprintMismatch",
 		},
 		{
 			name:       "table unavailable",
-			setup:      func(e *testEnv) { e.records.err = fmt.Errorf("get certificate 1 from certificates: %w", opErr) },
+			setup:      func(e *testEnv) { e.records.Err = fmt.Errorf("get certificate 1 from certificates: %w", opErr) },
 			wantStatus: 503, wantError: oauth.ErrorTemporarilyUnavailable, wantReason: "storeUnavailable",
 		},
 		{
 			name:       "table hangs",
-			setup:      func(e *testEnv) { e.records.hang = true },
+			setup:      func(e *testEnv) { e.records.Hang = true },
 			wantStatus: 503, wantError: oauth.ErrorTemporarilyUnavailable, wantReason: "storeUnavailable",
 		},
 		{
 			name:       "record does not decode",
-			setup:      func(e *testEnv) { e.records.err = errors.New("decode certificate 1: unmarshal failed") },
+			setup:      func(e *testEnv) { e.records.Err = errors.New("decode certificate 1: unmarshal failed") },
 			wantStatus: 500, wantError: oauth.ErrorServerError, wantReason: "storeError",
 		},
 		{

@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"os"
 	"time"
@@ -25,14 +24,14 @@ func main() {
 	logger := logging.New()
 	cfg, err := loadConfig(env.Lookup(os.Getenv))
 	if err != nil {
-		fail(logger, "invalid configuration", err)
+		logging.Exit(logger, "invalid configuration", err)
 	}
 
 	// The SDK reads the region, the credentials and endpoint overrides such as
 	// AWS_ENDPOINT_URL_DYNAMODB from the environment.
 	awsCfg, err := awsconfig.LoadDefaultConfig(context.Background())
 	if err != nil {
-		fail(logger, "load AWS configuration", err)
+		logging.Exit(logger, "load AWS configuration", err)
 	}
 
 	clientSecret := secret.Static(cfg.secret)
@@ -46,7 +45,7 @@ func main() {
 		HTTPClient: &http.Client{Timeout: cognito.DefaultTimeout},
 	})
 	if err != nil {
-		fail(logger, "invalid configuration", err)
+		logging.Exit(logger, "invalid configuration", err)
 	}
 
 	h := &Handler{
@@ -56,9 +55,4 @@ func main() {
 		Logger:  logger,
 	}
 	lambda.Start(h.Handle)
-}
-
-func fail(logger *slog.Logger, msg string, err error) {
-	logger.Error(msg, logging.KeyError, err.Error())
-	os.Exit(1)
 }

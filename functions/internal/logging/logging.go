@@ -4,6 +4,7 @@ package logging
 
 import (
 	"log/slog"
+	"os"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 )
@@ -27,4 +28,11 @@ func New() *slog.Logger {
 	logger := lambdacontext.NewLogger()
 	slog.SetDefault(logger)
 	return logger
+}
+
+// Exit logs err under msg at error level and ends the process with status 1. A main calls it
+// for an error before the handler starts, which Lambda then reports as an init error.
+func Exit(logger *slog.Logger, msg string, err error) {
+	logger.Error(msg, KeyError, err.Error())
+	os.Exit(1)
 }

@@ -1,6 +1,6 @@
-// Package eventtest loads API Gateway event fixtures and makes client certificates and keys
-// for the tests of the functions.
-package eventtest
+// Package functest holds what the tests of the functions share: API Gateway event fixtures,
+// client certificates, RSA keys and an in-memory certificate table.
+package functest
 
 import (
 	"bytes"
