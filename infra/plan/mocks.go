@@ -16,7 +16,7 @@ const (
 	MockAccount = "123456789012"
 	// MockClientSecret is the app client secret the mocks return, so that tests can check it
 	// appears nowhere it should not.
-	MockClientSecret = "mock-client-secret-value"
+	MockClientSecret = "mock-client-secret-value" //nolint:gosec // a fake value that tests search for
 )
 
 // Resource is one resource registered under Mocks.
@@ -43,6 +43,9 @@ type Resource struct {
 type Mocks struct {
 	// Region is the region of the mock ARNs.
 	Region string
+	// RegistryHost is the host of the mock ECR repository URLs; empty means the account's
+	// ECR registry in Region. Tests point it at an in-memory registry to push for real.
+	RegistryHost string
 	// Fail, when set, is called for each resource; a non-nil error fails its registration.
 	Fail func(typ, name string) error
 
@@ -67,7 +70,8 @@ func (m *Mocks) Resources() []Resource {
 func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	switch args.Token {
 	case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
-		return resource.NewPropertyMapFromMap(map[string]any{
+		// A fake token: the registries the tests push to accept any credentials.
+		return resource.NewPropertyMapFromMap(map[string]any{ //nolint:gosec // fake credentials
 			"userName": "AWS",
 			"password": "mock-ecr-password",
 		}), nil
@@ -147,7 +151,11 @@ func (m *Mocks) outputs(typ, name string, inputs resource.PropertyMap) (string, 
 		set("name", name)
 		set("arn", arn("ecr", "repository/"+name))
 		set("registryId", MockAccount)
-		set("repositoryUrl", fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s", MockAccount, m.Region, name))
+		host := m.RegistryHost
+		if host == "" {
+			host = fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com", MockAccount, m.Region)
+		}
+		set("repositoryUrl", host+"/"+name)
 	case "aws:cloudwatch/logGroup:LogGroup":
 		set("arn", arn("logs", "log-group:"+str("name")))
 	case "aws:iam/role:Role":

@@ -66,16 +66,17 @@ func ReadStackConfig(path string) (map[string]string, error) {
 // mocks holding every resource it registered. dryRun selects a preview (true) or an update.
 func Run(stack string, cfg map[string]string, opts program.Options, dryRun bool) (*Mocks, error) {
 	mocks := &Mocks{Region: cfg[config.KeyRegion]}
-	err := pulumi.RunErr(program.New(opts),
+	return mocks, RunWith(mocks, stack, cfg, opts, dryRun)
+}
+
+// RunWith is Run with mocks chosen by the caller.
+func RunWith(mocks *Mocks, stack string, cfg map[string]string, opts program.Options, dryRun bool) error {
+	return pulumi.RunErr(program.New(opts),
 		pulumi.WithMocks(config.Project, stack, mocks),
 		func(info *pulumi.RunInfo) {
 			info.Config = cfg
 			info.DryRun = dryRun
 		})
-	if err != nil {
-		return mocks, err
-	}
-	return mocks, nil
 }
 
 // PlaceholderImages stands in for the image builder: each function's digest is derived from
@@ -159,7 +160,8 @@ func WriteAll(root string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Join(root, Dir), 0o755); err != nil {
+	// The plans are committed text, as readable as every other file of the checkout.
+	if err := os.MkdirAll(filepath.Join(root, Dir), 0o755); err != nil { //nolint:gosec // committed, public folder
 		return nil, err
 	}
 	var written []string
@@ -168,7 +170,7 @@ func WriteAll(root string) ([]string, error) {
 		if err != nil {
 			return written, err
 		}
-		if err := os.WriteFile(Path(root, stack), text, 0o644); err != nil {
+		if err := os.WriteFile(Path(root, stack), text, 0o644); err != nil { //nolint:gosec // committed, public file
 			return written, err
 		}
 		written = append(written, filepath.Join(Dir, stack+".txt"))

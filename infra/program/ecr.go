@@ -16,6 +16,7 @@ type ecrPublisher struct {
 	ctx *pulumi.Context
 }
 
+// Publish pushes img to repository in the registry of account registryID.
 func (p ecrPublisher) Publish(ctx context.Context, registryID, repository string, img image.Image) (string, error) {
 	token, err := ecr.GetAuthorizationToken(p.ctx, &ecr.GetAuthorizationTokenArgs{RegistryId: &registryID})
 	if err != nil {

@@ -95,14 +95,14 @@ func preview(t *testing.T, stack string, cfg map[string]string) deployment {
 	return deployment{stack: stack, config: c, resources: mocks.Resources()}
 }
 
-// forEachStack runs the program for every stack and calls check with the outcome.
-func forEachStack(t *testing.T, check func(t *testing.T, d deployment)) {
+// deployments runs the program for every stack.
+func deployments(t *testing.T) []deployment {
 	t.Helper()
+	var out []deployment
 	for _, stack := range stacks {
-		t.Run(stack, func(t *testing.T) {
-			check(t, preview(t, stack, stackConfig(t, stack)))
-		})
+		out = append(out, preview(t, stack, stackConfig(t, stack)))
 	}
+	return out
 }
 
 // ofType returns the resources of type typ.

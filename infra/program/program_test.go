@@ -51,157 +51,167 @@ const (
 )
 
 func TestExecuteAPIEndpointDisabled(t *testing.T) {
-	forEachStack(t, func(t *testing.T, d deployment) {
-		api := d.one(t, typeAPI)
-		if !boolean(t, api.Inputs, "disableExecuteApiEndpoint") {
-			t.Error("Api disableExecuteApiEndpoint = false, want true")
-		}
-		if got := str(t, api.Inputs, "protocolType"); got != "HTTP" {
-			t.Errorf("Api protocolType = %q, want HTTP", got)
-		}
-	})
+	for _, d := range deployments(t) {
+		t.Run(d.stack, func(t *testing.T) {
+			api := d.one(t, typeAPI)
+			if !boolean(t, api.Inputs, "disableExecuteApiEndpoint") {
+				t.Error("Api disableExecuteApiEndpoint = false, want true")
+			}
+			if got := str(t, api.Inputs, "protocolType"); got != "HTTP" {
+				t.Errorf("Api protocolType = %q, want HTTP", got)
+			}
+		})
+	}
 }
 
 func TestStageAccessLogs(t *testing.T) {
-	forEachStack(t, func(t *testing.T, d deployment) {
-		stage := d.one(t, typeStage)
-		if got := str(t, stage.Inputs, "name"); got != "$default" {
-			t.Errorf("Stage name = %q, want $default", got)
-		}
-		if !boolean(t, stage.Inputs, "autoDeploy") {
-			t.Error("Stage autoDeploy = false, want true")
-		}
-		format := str(t, stage.Inputs, "accessLogSettings.format")
-		for _, want := range []string{"$context.identity.clientCert.serialNumber", "$context.identity.clientCert.issuerDN", "$context.requestId"} {
-			if !strings.Contains(format, want) {
-				t.Errorf("Stage access log format = %s, want it to contain %s", format, want)
+	for _, d := range deployments(t) {
+		t.Run(d.stack, func(t *testing.T) {
+			stage := d.one(t, typeStage)
+			if got := str(t, stage.Inputs, "name"); got != "$default" {
+				t.Errorf("Stage name = %q, want $default", got)
 			}
-		}
-		logs := d.named(t, "mtls-api-"+d.stack+"-api-access-logs", typeLogGroup)
-		if got, want := str(t, stage.Inputs, "accessLogSettings.destinationArn"), str(t, logs.Outputs, "arn"); got != want {
-			t.Errorf("Stage access log destination = %q, want the access log group %q", got, want)
-		}
-	})
+			if !boolean(t, stage.Inputs, "autoDeploy") {
+				t.Error("Stage autoDeploy = false, want true")
+			}
+			format := str(t, stage.Inputs, "accessLogSettings.format")
+			for _, want := range []string{"$context.identity.clientCert.serialNumber", "$context.identity.clientCert.issuerDN", "$context.requestId"} {
+				if !strings.Contains(format, want) {
+					t.Errorf("Stage access log format = %s, want it to contain %s", format, want)
+				}
+			}
+			logs := d.named(t, "mtls-api-"+d.stack+"-api-access-logs", typeLogGroup)
+			if got, want := str(t, stage.Inputs, "accessLogSettings.destinationArn"), str(t, logs.Outputs, "arn"); got != want {
+				t.Errorf("Stage access log destination = %q, want the access log group %q", got, want)
+			}
+		})
+	}
 }
 
 func TestDomainMutualTLS(t *testing.T) {
-	forEachStack(t, func(t *testing.T, d deployment) {
-		domain := d.one(t, typeDomainName)
-		bucket := d.one(t, typeBucket)
-		object := d.one(t, typeObject)
+	for _, d := range deployments(t) {
+		t.Run(d.stack, func(t *testing.T) {
+			domain := d.one(t, typeDomainName)
+			bucket := d.one(t, typeBucket)
+			object := d.one(t, typeObject)
 
-		if got := str(t, domain.Inputs, "domainName"); got != d.config.DomainName {
-			t.Errorf("DomainName domainName = %q, want %q", got, d.config.DomainName)
-		}
-		wantURI := "s3://" + str(t, bucket.Outputs, "bucket") + "/" + str(t, object.Inputs, "key")
-		if got := str(t, domain.Inputs, "mutualTlsAuthentication.truststoreUri"); got != wantURI {
-			t.Errorf("truststoreUri = %q, want %q", got, wantURI)
-		}
-		if got, want := str(t, domain.Inputs, "mutualTlsAuthentication.truststoreVersion"), str(t, object.Outputs, "versionId"); got != want {
-			t.Errorf("truststoreVersion = %q, want the uploaded object's version %q", got, want)
-		}
-		if got := str(t, domain.Inputs, "domainNameConfiguration.securityPolicy"); got != "TLS_1_2" {
-			t.Errorf("securityPolicy = %q, want TLS_1_2", got)
-		}
-		if got := str(t, domain.Inputs, "domainNameConfiguration.endpointType"); got != "REGIONAL" {
-			t.Errorf("endpointType = %q, want REGIONAL", got)
-		}
+			if got := str(t, domain.Inputs, "domainName"); got != d.config.DomainName {
+				t.Errorf("DomainName domainName = %q, want %q", got, d.config.DomainName)
+			}
+			wantURI := "s3://" + str(t, bucket.Outputs, "bucket") + "/" + str(t, object.Inputs, "key")
+			if got := str(t, domain.Inputs, "mutualTlsAuthentication.truststoreUri"); got != wantURI {
+				t.Errorf("truststoreUri = %q, want %q", got, wantURI)
+			}
+			if got, want := str(t, domain.Inputs, "mutualTlsAuthentication.truststoreVersion"), str(t, object.Outputs, "versionId"); got != want {
+				t.Errorf("truststoreVersion = %q, want the uploaded object's version %q", got, want)
+			}
+			if got := str(t, domain.Inputs, "domainNameConfiguration.securityPolicy"); got != "TLS_1_2" {
+				t.Errorf("securityPolicy = %q, want TLS_1_2", got)
+			}
+			if got := str(t, domain.Inputs, "domainNameConfiguration.endpointType"); got != "REGIONAL" {
+				t.Errorf("endpointType = %q, want REGIONAL", got)
+			}
 
-		mapping := d.one(t, typeAPIMapping)
-		if got, want := str(t, mapping.Inputs, "domainName"), d.config.DomainName; got != want {
-			t.Errorf("ApiMapping domainName = %q, want %q", got, want)
-		}
-	})
+			mapping := d.one(t, typeAPIMapping)
+			if got, want := str(t, mapping.Inputs, "domainName"), d.config.DomainName; got != want {
+				t.Errorf("ApiMapping domainName = %q, want %q", got, want)
+			}
+		})
+	}
 }
 
 func TestDomainCertificate(t *testing.T) {
-	forEachStack(t, func(t *testing.T, d deployment) {
-		domain := d.one(t, typeDomainName)
-		arn := str(t, domain.Inputs, "domainNameConfiguration.certificateArn")
+	for _, d := range deployments(t) {
+		t.Run(d.stack, func(t *testing.T) {
+			domain := d.one(t, typeDomainName)
+			arn := str(t, domain.Inputs, "domainNameConfiguration.certificateArn")
 
-		if d.config.HostedZoneID == "" {
-			if arn != d.config.CertificateARN {
-				t.Errorf("certificateArn = %q, want the configured %q", arn, d.config.CertificateARN)
+			if d.config.HostedZoneID == "" {
+				if arn != d.config.CertificateARN {
+					t.Errorf("certificateArn = %q, want the configured %q", arn, d.config.CertificateARN)
+				}
+				if n := len(d.ofType(typeCertificate)) + len(d.ofType(typeRecord)); n != 0 {
+					t.Errorf("certificates and records with an existing certificate = %d, want 0", n)
+				}
+				return
 			}
-			if n := len(d.ofType(typeCertificate)) + len(d.ofType(typeRecord)); n != 0 {
-				t.Errorf("certificates and records with an existing certificate = %d, want 0", n)
-			}
-			return
-		}
 
-		cert := d.one(t, typeCertificate)
-		if got := str(t, cert.Inputs, "validationMethod"); got != "DNS" {
-			t.Errorf("Certificate validationMethod = %q, want DNS", got)
-		}
-		validation := d.one(t, typeValidation)
-		if got, want := str(t, validation.Inputs, "certificateArn"), str(t, cert.Outputs, "arn"); got != want {
-			t.Errorf("CertificateValidation certificateArn = %q, want %q", got, want)
-		}
-		if arn != str(t, cert.Outputs, "arn") {
-			t.Errorf("domain certificateArn = %q, want the validated certificate %q", arn, str(t, cert.Outputs, "arn"))
-		}
-		records := d.ofType(typeRecord)
-		if len(records) != 2 {
-			t.Fatalf("Route 53 records = %d, want 2 (validation and alias)", len(records))
-		}
-		for _, r := range records {
-			if got := str(t, r.Inputs, "zoneId"); got != d.config.HostedZoneID {
-				t.Errorf("record %s zoneId = %q, want %q", r.Name, got, d.config.HostedZoneID)
+			cert := d.one(t, typeCertificate)
+			if got := str(t, cert.Inputs, "validationMethod"); got != "DNS" {
+				t.Errorf("Certificate validationMethod = %q, want DNS", got)
 			}
-		}
-	})
+			validation := d.one(t, typeValidation)
+			if got, want := str(t, validation.Inputs, "certificateArn"), str(t, cert.Outputs, "arn"); got != want {
+				t.Errorf("CertificateValidation certificateArn = %q, want %q", got, want)
+			}
+			if arn != str(t, cert.Outputs, "arn") {
+				t.Errorf("domain certificateArn = %q, want the validated certificate %q", arn, str(t, cert.Outputs, "arn"))
+			}
+			records := d.ofType(typeRecord)
+			if len(records) != 2 {
+				t.Fatalf("Route 53 records = %d, want 2 (validation and alias)", len(records))
+			}
+			for _, r := range records {
+				if got := str(t, r.Inputs, "zoneId"); got != d.config.HostedZoneID {
+					t.Errorf("record %s zoneId = %q, want %q", r.Name, got, d.config.HostedZoneID)
+				}
+			}
+		})
+	}
 }
 
 func TestRoutesMatchCatalog(t *testing.T) {
-	forEachStack(t, func(t *testing.T, d deployment) {
-		authorizer := d.one(t, typeAuthorizer)
-		want := map[string]catalog.Route{}
-		owner := map[string]string{}
-		for _, f := range catalog.All() {
-			for _, r := range f.Routes {
-				want[r.Key()] = r
-				owner[r.Key()] = f.Name
-			}
-		}
-
-		routes := d.ofType(typeRoute)
-		if len(routes) != len(want) {
-			t.Errorf("routes = %d, want one per catalog route, %d", len(routes), len(want))
-		}
-		for _, route := range routes {
-			key := str(t, route.Inputs, "routeKey")
-			r, ok := want[key]
-			if !ok {
-				t.Errorf("route %q is not in the catalog", key)
-				continue
-			}
-			delete(want, key)
-
-			auth := str(t, route.Inputs, "authorizationType")
-			switch r.Auth {
-			case catalog.AuthJWT:
-				if auth != "CUSTOM" || str(t, route.Inputs, "authorizerId") != authorizer.Name {
-					t.Errorf("jwt route %q authorization = %s, want CUSTOM with the authorizer", key, auth)
-				}
-			case catalog.AuthMTLS:
-				if auth != "NONE" {
-					t.Errorf("mtls route %q authorizationType = %s, want NONE", key, auth)
+	for _, d := range deployments(t) {
+		t.Run(d.stack, func(t *testing.T) {
+			authorizer := d.one(t, typeAuthorizer)
+			want := map[string]catalog.Route{}
+			owner := map[string]string{}
+			for _, f := range catalog.All() {
+				for _, r := range f.Routes {
+					want[r.Key()] = r
+					owner[r.Key()] = f.Name
 				}
 			}
 
-			fn := d.named(t, "mtls-api-"+d.stack+"-"+owner[key]+"-function", typeFunction)
-			integration := d.named(t, strings.TrimPrefix(str(t, route.Inputs, "target"), "integrations/"), typeIntegration)
-			if got, wantURI := str(t, integration.Inputs, "integrationUri"), str(t, fn.Outputs, "invokeArn"); got != wantURI {
-				t.Errorf("route %q integration URI = %q, want %s's %q", key, got, owner[key], wantURI)
+			routes := d.ofType(typeRoute)
+			if len(routes) != len(want) {
+				t.Errorf("routes = %d, want one per catalog route, %d", len(routes), len(want))
 			}
-			if got := str(t, integration.Inputs, "payloadFormatVersion"); got != "2.0" {
-				t.Errorf("route %q payloadFormatVersion = %q, want 2.0", key, got)
+			for _, route := range routes {
+				key := str(t, route.Inputs, "routeKey")
+				r, ok := want[key]
+				if !ok {
+					t.Errorf("route %q is not in the catalog", key)
+					continue
+				}
+				delete(want, key)
+
+				auth := str(t, route.Inputs, "authorizationType")
+				switch r.Auth {
+				case catalog.AuthJWT:
+					if auth != "CUSTOM" || str(t, route.Inputs, "authorizerId") != authorizer.Name {
+						t.Errorf("jwt route %q authorization = %s, want CUSTOM with the authorizer", key, auth)
+					}
+				case catalog.AuthMTLS:
+					if auth != "NONE" {
+						t.Errorf("mtls route %q authorizationType = %s, want NONE", key, auth)
+					}
+				}
+
+				fn := d.named(t, "mtls-api-"+d.stack+"-"+owner[key]+"-function", typeFunction)
+				integration := d.named(t, strings.TrimPrefix(str(t, route.Inputs, "target"), "integrations/"), typeIntegration)
+				if got, wantURI := str(t, integration.Inputs, "integrationUri"), str(t, fn.Outputs, "invokeArn"); got != wantURI {
+					t.Errorf("route %q integration URI = %q, want %s's %q", key, got, owner[key], wantURI)
+				}
+				if got := str(t, integration.Inputs, "payloadFormatVersion"); got != "2.0" {
+					t.Errorf("route %q payloadFormatVersion = %q, want 2.0", key, got)
+				}
 			}
-		}
-		for key := range want {
-			t.Errorf("catalog route %q has no API route", key)
-		}
-	})
+			for key := range want {
+				t.Errorf("catalog route %q has no API route", key)
+			}
+		})
+	}
 }
 
 func TestAuthorizer(t *testing.T) {
@@ -258,346 +268,368 @@ func TestAuthorizer(t *testing.T) {
 }
 
 func TestInvokePermissionsScopedToAPI(t *testing.T) {
-	forEachStack(t, func(t *testing.T, d deployment) {
-		executionArn := str(t, d.one(t, typeAPI).Outputs, "executionArn")
-		permissions := d.ofType(typePermission)
-		routes := len(d.ofType(typeRoute))
-		if len(permissions) != routes+1 {
-			t.Errorf("invoke permissions = %d, want one per route and one for the authorizer, %d", len(permissions), routes+1)
-		}
-		for _, p := range permissions {
-			if got := str(t, p.Inputs, "principal"); got != "apigateway.amazonaws.com" {
-				t.Errorf("permission %s principal = %q, want apigateway.amazonaws.com", p.Name, got)
+	for _, d := range deployments(t) {
+		t.Run(d.stack, func(t *testing.T) {
+			executionArn := str(t, d.one(t, typeAPI).Outputs, "executionArn")
+			permissions := d.ofType(typePermission)
+			routes := len(d.ofType(typeRoute))
+			if len(permissions) != routes+1 {
+				t.Errorf("invoke permissions = %d, want one per route and one for the authorizer, %d", len(permissions), routes+1)
 			}
-			if got := str(t, p.Inputs, "action"); got != "lambda:InvokeFunction" {
-				t.Errorf("permission %s action = %q, want lambda:InvokeFunction", p.Name, got)
+			for _, p := range permissions {
+				if got := str(t, p.Inputs, "principal"); got != "apigateway.amazonaws.com" {
+					t.Errorf("permission %s principal = %q, want apigateway.amazonaws.com", p.Name, got)
+				}
+				if got := str(t, p.Inputs, "action"); got != "lambda:InvokeFunction" {
+					t.Errorf("permission %s action = %q, want lambda:InvokeFunction", p.Name, got)
+				}
+				source := str(t, p.Inputs, "sourceArn")
+				if !strings.HasPrefix(source, executionArn+"/") || source == executionArn+"/*" || source == executionArn+"/*/*" {
+					t.Errorf("permission %s sourceArn = %q, want one route or the authorizer of %s", p.Name, source, executionArn)
+				}
 			}
-			source := str(t, p.Inputs, "sourceArn")
-			if !strings.HasPrefix(source, executionArn+"/") || source == executionArn+"/*" || source == executionArn+"/*/*" {
-				t.Errorf("permission %s sourceArn = %q, want one route or the authorizer of %s", p.Name, source, executionArn)
-			}
-		}
-	})
+		})
+	}
 }
 
 func TestRolesAllowExactlyCatalogPermissions(t *testing.T) {
-	forEachStack(t, func(t *testing.T, d deployment) {
-		table := d.one(t, typeTable)
-		secret := d.one(t, typeSecret)
-		arns := map[catalog.Resource]string{
-			catalog.ResourceCertificateTable:        str(t, table.Outputs, "arn"),
-			catalog.ResourceCertificateTableIndexes: str(t, table.Outputs, "arn") + "/index/" + certstore.ClientIndexName,
-			catalog.ResourceClientSecret:            str(t, secret.Outputs, "arn"),
-		}
+	for _, d := range deployments(t) {
+		t.Run(d.stack, func(t *testing.T) {
+			table := d.one(t, typeTable)
+			secret := d.one(t, typeSecret)
+			arns := map[catalog.Resource]string{
+				catalog.ResourceCertificateTable:        str(t, table.Outputs, "arn"),
+				catalog.ResourceCertificateTableIndexes: str(t, table.Outputs, "arn") + "/index/" + certstore.ClientIndexName,
+				catalog.ResourceClientSecret:            str(t, secret.Outputs, "arn"),
+			}
 
-		for _, f := range catalog.All() {
-			t.Run(f.Name, func(t *testing.T) {
-				parent := "mtls-api-" + d.stack + "-" + f.Name
-				logGroup := d.child(t, parent, typeLogGroup)
-				doc := policy(t, d.child(t, parent, typeRolePolicy).Inputs, "policy")
+			for _, f := range catalog.All() {
+				t.Run(f.Name, func(t *testing.T) {
+					parent := "mtls-api-" + d.stack + "-" + f.Name
+					logGroup := d.child(t, parent, typeLogGroup)
+					doc := policy(t, d.child(t, parent, typeRolePolicy).Inputs, "policy")
 
-				want := map[string]bool{}
-				for _, p := range f.Permissions {
-					for _, a := range p.Actions {
-						want[a+" on "+arns[p.Resource]] = true
-					}
-				}
-				logStreams := str(t, logGroup.Outputs, "arn") + ":log-stream:*"
-				want["logs:CreateLogStream on "+logStreams] = true
-				want["logs:PutLogEvents on "+logStreams] = true
-
-				got := map[string]bool{}
-				for _, s := range doc.Statement {
-					if s.Effect != "Allow" || s.Condition != nil || s.Principal != nil {
-						t.Errorf("statement %s = %+v, want a plain Allow", s.Sid, s)
-					}
-					for _, a := range s.Action {
-						if strings.Contains(a, "*") {
-							t.Errorf("statement %s action %q has a wildcard", s.Sid, a)
+					want := map[string]bool{}
+					for _, p := range f.Permissions {
+						for _, a := range p.Actions {
+							want[a+" on "+arns[p.Resource]] = true
 						}
-						for _, r := range s.Resource {
-							// The one wildcard allowed is the stream name in the function's own
-							// log group, which Lambda picks at run time.
-							if strings.Contains(r, "*") && r != logStreams {
-								t.Errorf("statement %s resource %q has a wildcard", s.Sid, r)
+					}
+					logStreams := str(t, logGroup.Outputs, "arn") + ":log-stream:*"
+					want["logs:CreateLogStream on "+logStreams] = true
+					want["logs:PutLogEvents on "+logStreams] = true
+
+					got := map[string]bool{}
+					for _, s := range doc.Statement {
+						if s.Effect != "Allow" || s.Condition != nil || s.Principal != nil {
+							t.Errorf("statement %s = %+v, want a plain Allow", s.Sid, s)
+						}
+						for _, a := range s.Action {
+							if strings.Contains(a, "*") {
+								t.Errorf("statement %s action %q has a wildcard", s.Sid, a)
 							}
-							got[a+" on "+r] = true
+							for _, r := range s.Resource {
+								// The one wildcard allowed is the stream name in the function's own
+								// log group, which Lambda picks at run time.
+								if strings.Contains(r, "*") && r != logStreams {
+									t.Errorf("statement %s resource %q has a wildcard", s.Sid, r)
+								}
+								got[a+" on "+r] = true
+							}
 						}
 					}
-				}
-				for grant := range got {
-					if !want[grant] {
-						t.Errorf("role of %s allows %s, which its catalog entry does not grant", f.Name, grant)
+					for grant := range got {
+						if !want[grant] {
+							t.Errorf("role of %s allows %s, which its catalog entry does not grant", f.Name, grant)
+						}
 					}
-				}
-				for grant := range want {
-					if !got[grant] {
-						t.Errorf("role of %s does not allow %s", f.Name, grant)
+					for grant := range want {
+						if !got[grant] {
+							t.Errorf("role of %s does not allow %s", f.Name, grant)
+						}
 					}
-				}
 
-				trust := policy(t, d.child(t, parent, typeRole).Inputs, "assumeRolePolicy")
-				if len(trust.Statement) != 1 || trust.Statement[0].Principal["Service"] != "lambda.amazonaws.com" {
-					t.Errorf("trust policy of %s = %+v, want only lambda.amazonaws.com", f.Name, trust)
-				}
-			})
-		}
-	})
+					trust := policy(t, d.child(t, parent, typeRole).Inputs, "assumeRolePolicy")
+					if len(trust.Statement) != 1 || trust.Statement[0].Principal["Service"] != "lambda.amazonaws.com" {
+						t.Errorf("trust policy of %s = %+v, want only lambda.amazonaws.com", f.Name, trust)
+					}
+				})
+			}
+		})
+	}
 }
 
 func TestCognitoClientCredentialsOnly(t *testing.T) {
-	forEachStack(t, func(t *testing.T, d deployment) {
-		pool := d.one(t, typeUserPool)
-		if !boolean(t, pool.Inputs, "adminCreateUserConfig.allowAdminCreateUserOnly") {
-			t.Error("user pool allowAdminCreateUserOnly = false, want true")
-		}
+	for _, d := range deployments(t) {
+		t.Run(d.stack, func(t *testing.T) {
+			pool := d.one(t, typeUserPool)
+			if !boolean(t, pool.Inputs, "adminCreateUserConfig.allowAdminCreateUserOnly") {
+				t.Error("user pool allowAdminCreateUserOnly = false, want true")
+			}
 
-		client := d.one(t, typeUserPoolClient)
-		if got := stringList(t, client.Inputs, "allowedOauthFlows"); !slices.Equal(got, []string{oauth.GrantClientCredentials}) {
-			t.Errorf("allowedOauthFlows = %q, want only %s", got, oauth.GrantClientCredentials)
-		}
-		if got := stringList(t, client.Inputs, "allowedOauthScopes"); !slices.Equal(got, []string{oauth.Scope}) {
-			t.Errorf("allowedOauthScopes = %q, want only %s", got, oauth.Scope)
-		}
-		if !boolean(t, client.Inputs, "generateSecret") {
-			t.Error("generateSecret = false, want true")
-		}
-		if !boolean(t, client.Inputs, "allowedOauthFlowsUserPoolClient") {
-			t.Error("allowedOauthFlowsUserPoolClient = false, want true")
-		}
+			client := d.one(t, typeUserPoolClient)
+			if got := stringList(t, client.Inputs, "allowedOauthFlows"); !slices.Equal(got, []string{oauth.GrantClientCredentials}) {
+				t.Errorf("allowedOauthFlows = %q, want only %s", got, oauth.GrantClientCredentials)
+			}
+			if got := stringList(t, client.Inputs, "allowedOauthScopes"); !slices.Equal(got, []string{oauth.Scope}) {
+				t.Errorf("allowedOauthScopes = %q, want only %s", got, oauth.Scope)
+			}
+			if !boolean(t, client.Inputs, "generateSecret") {
+				t.Error("generateSecret = false, want true")
+			}
+			if !boolean(t, client.Inputs, "allowedOauthFlowsUserPoolClient") {
+				t.Error("allowedOauthFlowsUserPoolClient = false, want true")
+			}
 
-		server := d.one(t, typeResourceServer)
-		if got := str(t, server.Inputs, "identifier"); got != oauth.ResourceServerIdentifier {
-			t.Errorf("resource server identifier = %q, want %q", got, oauth.ResourceServerIdentifier)
-		}
-		scope := value(t, server.Inputs, "scopes").ArrayValue()
-		if len(scope) != 1 || scope[0].ObjectValue()["scopeName"].StringValue() != oauth.ScopeName {
-			t.Errorf("resource server scopes = %v, want only %s", scope, oauth.ScopeName)
-		}
-	})
+			server := d.one(t, typeResourceServer)
+			if got := str(t, server.Inputs, "identifier"); got != oauth.ResourceServerIdentifier {
+				t.Errorf("resource server identifier = %q, want %q", got, oauth.ResourceServerIdentifier)
+			}
+			scope := value(t, server.Inputs, "scopes").ArrayValue()
+			if len(scope) != 1 || scope[0].ObjectValue()["scopeName"].StringValue() != oauth.ScopeName {
+				t.Errorf("resource server scopes = %v, want only %s", scope, oauth.ScopeName)
+			}
+		})
+	}
 }
 
 func TestClientSecretOnlyInSecretsManager(t *testing.T) {
-	forEachStack(t, func(t *testing.T, d deployment) {
-		secret := d.one(t, typeSecret)
-		version := d.one(t, typeSecretVersion)
-		if !value(t, version.Inputs, "secretString").ContainsSecrets() {
-			t.Error("secret version secretString is not marked secret")
-		}
-		if got, want := str(t, version.Inputs, "secretId"), secret.Name; !strings.HasPrefix(got, "arn:") || !strings.Contains(got, want) {
-			t.Errorf("secret version secretId = %q, want the secret %s", got, want)
-		}
+	for _, d := range deployments(t) {
+		t.Run(d.stack, func(t *testing.T) {
+			secret := d.one(t, typeSecret)
+			version := d.one(t, typeSecretVersion)
+			if !value(t, version.Inputs, "secretString").ContainsSecrets() {
+				t.Error("secret version secretString is not marked secret")
+			}
+			if got, want := str(t, version.Inputs, "secretId"), secret.Name; !strings.HasPrefix(got, "arn:") || !strings.Contains(got, want) {
+				t.Errorf("secret version secretId = %q, want the secret %s", got, want)
+			}
 
-		for _, fn := range d.ofType(typeFunction) {
-			variables := value(t, fn.Inputs, "environment.variables").ObjectValue()
-			for name, v := range variables {
-				if name == env.ClientSecret {
-					t.Errorf("function %s sets %s", fn.Name, name)
+			for _, fn := range d.ofType(typeFunction) {
+				variables := value(t, fn.Inputs, "environment.variables").ObjectValue()
+				for name, v := range variables {
+					if name == env.ClientSecret {
+						t.Errorf("function %s sets %s", fn.Name, name)
+					}
+					if v.ContainsSecrets() || (v.IsString() && v.StringValue() == plan.MockClientSecret) {
+						t.Errorf("function %s variable %s holds the client secret", fn.Name, name)
+					}
 				}
-				if v.ContainsSecrets() || (v.IsString() && v.StringValue() == plan.MockClientSecret) {
-					t.Errorf("function %s variable %s holds the client secret", fn.Name, name)
+				if slices.Contains(variableNames(variables), env.ClientSecretARN) {
+					if got, want := str(t, fn.Inputs, "environment.variables."+env.ClientSecretARN), str(t, secret.Outputs, "arn"); got != want {
+						t.Errorf("function %s %s = %q, want %q", fn.Name, env.ClientSecretARN, got, want)
+					}
 				}
 			}
-			if slices.Contains(variableNames(variables), env.ClientSecretARN) {
-				if got, want := str(t, fn.Inputs, "environment.variables."+env.ClientSecretARN), str(t, secret.Outputs, "arn"); got != want {
-					t.Errorf("function %s %s = %q, want %q", fn.Name, env.ClientSecretARN, got, want)
-				}
-			}
-		}
-	})
+		})
+	}
 }
 
 func TestCertificateTable(t *testing.T) {
-	forEachStack(t, func(t *testing.T, d deployment) {
-		table := d.one(t, typeTable)
-		if !boolean(t, table.Inputs, "pointInTimeRecovery.enabled") {
-			t.Error("pointInTimeRecovery.enabled = false, want true")
-		}
-		if !boolean(t, table.Inputs, "serverSideEncryption.enabled") {
-			t.Error("serverSideEncryption.enabled = false, want true")
-		}
-		if got := str(t, table.Inputs, "billingMode"); got != "PAY_PER_REQUEST" {
-			t.Errorf("billingMode = %q, want PAY_PER_REQUEST", got)
-		}
-		if got := str(t, table.Inputs, "hashKey"); got != certstore.PartitionKey {
-			t.Errorf("hashKey = %q, want %q", got, certstore.PartitionKey)
-		}
-		indexes := value(t, table.Inputs, "globalSecondaryIndexes").ArrayValue()
-		if len(indexes) != 1 || indexes[0].ObjectValue()["name"].StringValue() != certstore.ClientIndexName ||
-			indexes[0].ObjectValue()["hashKey"].StringValue() != certstore.ClientIndexKey {
-			t.Errorf("globalSecondaryIndexes = %v, want %s on %s", indexes, certstore.ClientIndexName, certstore.ClientIndexKey)
-		}
+	for _, d := range deployments(t) {
+		t.Run(d.stack, func(t *testing.T) {
+			table := d.one(t, typeTable)
+			if !boolean(t, table.Inputs, "pointInTimeRecovery.enabled") {
+				t.Error("pointInTimeRecovery.enabled = false, want true")
+			}
+			if !boolean(t, table.Inputs, "serverSideEncryption.enabled") {
+				t.Error("serverSideEncryption.enabled = false, want true")
+			}
+			if got := str(t, table.Inputs, "billingMode"); got != "PAY_PER_REQUEST" {
+				t.Errorf("billingMode = %q, want PAY_PER_REQUEST", got)
+			}
+			if got := str(t, table.Inputs, "hashKey"); got != certstore.PartitionKey {
+				t.Errorf("hashKey = %q, want %q", got, certstore.PartitionKey)
+			}
+			indexes := value(t, table.Inputs, "globalSecondaryIndexes").ArrayValue()
+			if len(indexes) != 1 || indexes[0].ObjectValue()["name"].StringValue() != certstore.ClientIndexName ||
+				indexes[0].ObjectValue()["hashKey"].StringValue() != certstore.ClientIndexKey {
+				t.Errorf("globalSecondaryIndexes = %v, want %s on %s", indexes, certstore.ClientIndexName, certstore.ClientIndexKey)
+			}
 
-		if got := boolean(t, table.Inputs, "deletionProtectionEnabled"); got != d.config.Protect {
-			t.Errorf("deletionProtectionEnabled = %t, want %t", got, d.config.Protect)
-		}
-		if d.stack == "prod" && !d.config.Protect {
-			t.Error("prod stack protect = false, want true")
-		}
-		if table.Protect != d.config.Protect || table.RetainOnDelete != d.config.Protect {
-			t.Errorf("table options protect = %t, retainOnDelete = %t, want both %t", table.Protect, table.RetainOnDelete, d.config.Protect)
-		}
-	})
+			if got := boolean(t, table.Inputs, "deletionProtectionEnabled"); got != d.config.Protect {
+				t.Errorf("deletionProtectionEnabled = %t, want %t", got, d.config.Protect)
+			}
+			if d.stack == "prod" && !d.config.Protect {
+				t.Error("prod stack protect = false, want true")
+			}
+			if table.Protect != d.config.Protect || table.RetainOnDelete != d.config.Protect {
+				t.Errorf("table options protect = %t, retainOnDelete = %t, want both %t", table.Protect, table.RetainOnDelete, d.config.Protect)
+			}
+		})
+	}
 }
 
 func TestStatefulResourcesProtected(t *testing.T) {
-	forEachStack(t, func(t *testing.T, d deployment) {
-		for _, typ := range []string{typeTable, typeUserPool, typeBucket, typeObject} {
-			r := d.one(t, typ)
-			if r.Protect != d.config.Protect || r.RetainOnDelete != d.config.Protect {
-				t.Errorf("%s options protect = %t, retainOnDelete = %t, want both %t", r.Name, r.Protect, r.RetainOnDelete, d.config.Protect)
+	for _, d := range deployments(t) {
+		t.Run(d.stack, func(t *testing.T) {
+			for _, typ := range []string{typeTable, typeUserPool, typeBucket, typeObject} {
+				r := d.one(t, typ)
+				if r.Protect != d.config.Protect || r.RetainOnDelete != d.config.Protect {
+					t.Errorf("%s options protect = %t, retainOnDelete = %t, want both %t", r.Name, r.Protect, r.RetainOnDelete, d.config.Protect)
+				}
 			}
-		}
-		wantPool := "INACTIVE"
-		if d.config.Protect {
-			wantPool = "ACTIVE"
-		}
-		if got := str(t, d.one(t, typeUserPool).Inputs, "deletionProtection"); got != wantPool {
-			t.Errorf("user pool deletionProtection = %q, want %q", got, wantPool)
-		}
-	})
+			wantPool := "INACTIVE"
+			if d.config.Protect {
+				wantPool = "ACTIVE"
+			}
+			if got := str(t, d.one(t, typeUserPool).Inputs, "deletionProtection"); got != wantPool {
+				t.Errorf("user pool deletionProtection = %q, want %q", got, wantPool)
+			}
+		})
+	}
 }
 
 func TestRepositories(t *testing.T) {
-	forEachStack(t, func(t *testing.T, d deployment) {
-		repos := d.ofType(typeRepository)
-		if len(repos) != len(catalog.All()) {
-			t.Errorf("repositories = %d, want one per function, %d", len(repos), len(catalog.All()))
-		}
-		for _, r := range repos {
-			if got := str(t, r.Inputs, "imageTagMutability"); got != "IMMUTABLE" {
-				t.Errorf("repository %s imageTagMutability = %q, want IMMUTABLE", r.Name, got)
+	for _, d := range deployments(t) {
+		t.Run(d.stack, func(t *testing.T) {
+			repos := d.ofType(typeRepository)
+			if len(repos) != len(catalog.All()) {
+				t.Errorf("repositories = %d, want one per function, %d", len(repos), len(catalog.All()))
 			}
-			if !boolean(t, r.Inputs, "imageScanningConfiguration.scanOnPush") {
-				t.Errorf("repository %s scanOnPush = false, want true", r.Name)
+			for _, r := range repos {
+				if got := str(t, r.Inputs, "imageTagMutability"); got != "IMMUTABLE" {
+					t.Errorf("repository %s imageTagMutability = %q, want IMMUTABLE", r.Name, got)
+				}
+				if !boolean(t, r.Inputs, "imageScanningConfiguration.scanOnPush") {
+					t.Errorf("repository %s scanOnPush = false, want true", r.Name)
+				}
 			}
-		}
-		for _, l := range d.ofType(typeLifecycle) {
-			rules := value(t, l.Inputs, "policy")
-			if !strings.Contains(rules.StringValue(), `"tagStatus":"untagged"`) || strings.Contains(rules.StringValue(), `"tagStatus":"tagged"`) || strings.Contains(rules.StringValue(), `"tagStatus":"any"`) {
-				t.Errorf("lifecycle policy %s = %s, want it to expire untagged images only", l.Name, rules.StringValue())
+			for _, l := range d.ofType(typeLifecycle) {
+				rules := value(t, l.Inputs, "policy")
+				if !strings.Contains(rules.StringValue(), `"tagStatus":"untagged"`) || strings.Contains(rules.StringValue(), `"tagStatus":"tagged"`) || strings.Contains(rules.StringValue(), `"tagStatus":"any"`) {
+					t.Errorf("lifecycle policy %s = %s, want it to expire untagged images only", l.Name, rules.StringValue())
+				}
 			}
-		}
-	})
+		})
+	}
 }
 
 func TestLogGroupsHaveRetention(t *testing.T) {
-	forEachStack(t, func(t *testing.T, d deployment) {
-		groups := d.ofType(typeLogGroup)
-		if len(groups) != len(catalog.All())+1 {
-			t.Errorf("log groups = %d, want one per function and one for access logs", len(groups))
-		}
-		for _, g := range groups {
-			if got := number(t, g.Inputs, "retentionInDays"); got != d.config.LogRetentionDays {
-				t.Errorf("log group %s retentionInDays = %d, want %d", g.Name, got, d.config.LogRetentionDays)
+	for _, d := range deployments(t) {
+		t.Run(d.stack, func(t *testing.T) {
+			groups := d.ofType(typeLogGroup)
+			if len(groups) != len(catalog.All())+1 {
+				t.Errorf("log groups = %d, want one per function and one for access logs", len(groups))
 			}
-		}
-	})
+			for _, g := range groups {
+				if got := number(t, g.Inputs, "retentionInDays"); got != d.config.LogRetentionDays {
+					t.Errorf("log group %s retentionInDays = %d, want %d", g.Name, got, d.config.LogRetentionDays)
+				}
+			}
+		})
+	}
 }
 
 var digestReference = regexp.MustCompile(`^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/[a-z0-9-]+@sha256:[0-9a-f]{64}$`)
 
 func TestFunctions(t *testing.T) {
-	forEachStack(t, func(t *testing.T, d deployment) {
-		for _, f := range catalog.All() {
-			t.Run(f.Name, func(t *testing.T) {
-				parent := "mtls-api-" + d.stack + "-" + f.Name
-				fn := d.child(t, parent, typeFunction)
-				repo := d.child(t, parent, typeRepository)
-				logGroup := d.child(t, parent, typeLogGroup)
+	for _, d := range deployments(t) {
+		t.Run(d.stack, func(t *testing.T) {
+			for _, f := range catalog.All() {
+				t.Run(f.Name, func(t *testing.T) {
+					parent := "mtls-api-" + d.stack + "-" + f.Name
+					fn := d.child(t, parent, typeFunction)
+					repo := d.child(t, parent, typeRepository)
+					logGroup := d.child(t, parent, typeLogGroup)
 
-				if got := stringList(t, fn.Inputs, "architectures"); !slices.Equal(got, []string{"arm64"}) {
-					t.Errorf("architectures = %q, want [arm64]", got)
-				}
-				if got := str(t, fn.Inputs, "packageType"); got != "Image" {
-					t.Errorf("packageType = %q, want Image", got)
-				}
-				if got := str(t, fn.Inputs, "loggingConfig.logFormat"); got != "JSON" {
-					t.Errorf("logFormat = %q, want JSON", got)
-				}
-				if got, want := str(t, fn.Inputs, "loggingConfig.logGroup"), str(t, logGroup.Inputs, "name"); got != want {
-					t.Errorf("logGroup = %q, want its own %q", got, want)
-				}
-				uri := str(t, fn.Inputs, "imageUri")
-				want := str(t, repo.Outputs, "repositoryUrl") + "@" + plan.PlaceholderDigest(f.Name).String()
-				if uri != want || !digestReference.MatchString(uri) {
-					t.Errorf("imageUri = %q, want the repository by digest %q", uri, want)
-				}
-				if got := number(t, fn.Inputs, "memorySize"); got != f.MemoryMB {
-					t.Errorf("memorySize = %d, want %d", got, f.MemoryMB)
-				}
-				if got := number(t, fn.Inputs, "timeout"); got != int(f.Timeout.Seconds()) {
-					t.Errorf("timeout = %d, want %d", got, int(f.Timeout.Seconds()))
-				}
+					if got := stringList(t, fn.Inputs, "architectures"); !slices.Equal(got, []string{"arm64"}) {
+						t.Errorf("architectures = %q, want [arm64]", got)
+					}
+					if got := str(t, fn.Inputs, "packageType"); got != "Image" {
+						t.Errorf("packageType = %q, want Image", got)
+					}
+					if got := str(t, fn.Inputs, "loggingConfig.logFormat"); got != "JSON" {
+						t.Errorf("logFormat = %q, want JSON", got)
+					}
+					if got, want := str(t, fn.Inputs, "loggingConfig.logGroup"), str(t, logGroup.Inputs, "name"); got != want {
+						t.Errorf("logGroup = %q, want its own %q", got, want)
+					}
+					uri := str(t, fn.Inputs, "imageUri")
+					want := str(t, repo.Outputs, "repositoryUrl") + "@" + plan.PlaceholderDigest(f.Name).String()
+					if uri != want || !digestReference.MatchString(uri) {
+						t.Errorf("imageUri = %q, want the repository by digest %q", uri, want)
+					}
+					if got := number(t, fn.Inputs, "memorySize"); got != f.MemoryMB {
+						t.Errorf("memorySize = %d, want %d", got, f.MemoryMB)
+					}
+					if got := number(t, fn.Inputs, "timeout"); got != int(f.Timeout.Seconds()) {
+						t.Errorf("timeout = %d, want %d", got, int(f.Timeout.Seconds()))
+					}
 
-				names := variableNames(value(t, fn.Inputs, "environment.variables").ObjectValue())
-				wantNames := slices.Sorted(slices.Values(f.Env))
-				if !slices.Equal(names, wantNames) {
-					t.Errorf("environment variables = %q, want the catalog's %q", names, wantNames)
-				}
-			})
-		}
-	})
+					names := variableNames(value(t, fn.Inputs, "environment.variables").ObjectValue())
+					wantNames := slices.Sorted(slices.Values(f.Env))
+					if !slices.Equal(names, wantNames) {
+						t.Errorf("environment variables = %q, want the catalog's %q", names, wantNames)
+					}
+				})
+			}
+		})
+	}
 }
 
 func TestEveryChildHasParent(t *testing.T) {
-	forEachStack(t, func(t *testing.T, d deployment) {
-		prefix := "mtls-api-" + d.stack + "-"
-		components := map[string]bool{}
-		for _, r := range d.resources {
-			if !r.Custom {
-				components[r.Name] = true
+	for _, d := range deployments(t) {
+		t.Run(d.stack, func(t *testing.T) {
+			prefix := "mtls-api-" + d.stack + "-"
+			components := map[string]bool{}
+			for _, r := range d.resources {
+				if !r.Custom {
+					components[r.Name] = true
+				}
 			}
-		}
-		for _, r := range d.resources {
-			if !strings.HasPrefix(r.Name, prefix) {
-				t.Errorf("resource %s (%s) name lacks the stack prefix %q", r.Name, r.Type, prefix)
+			for _, r := range d.resources {
+				if !strings.HasPrefix(r.Name, prefix) {
+					t.Errorf("resource %s (%s) name lacks the stack prefix %q", r.Name, r.Type, prefix)
+				}
+				if r.Custom && !components[r.Parent] {
+					t.Errorf("resource %s (%s) parent = %q, want a component", r.Name, r.Type, r.Parent)
+				}
+				if !r.Custom && !strings.HasPrefix(r.Type, componentTypePrefix) {
+					t.Errorf("component %s type = %s, want the %s prefix", r.Name, r.Type, componentTypePrefix)
+				}
 			}
-			if r.Custom && !components[r.Parent] {
-				t.Errorf("resource %s (%s) parent = %q, want a component", r.Name, r.Type, r.Parent)
+			if got := len(d.ofType(typeFunctionComp)); got != len(catalog.All()) {
+				t.Errorf("function components = %d, want %d", got, len(catalog.All()))
 			}
-			if !r.Custom && !strings.HasPrefix(r.Type, componentTypePrefix) {
-				t.Errorf("component %s type = %s, want the %s prefix", r.Name, r.Type, componentTypePrefix)
-			}
-		}
-		if got := len(d.ofType(typeFunctionComp)); got != len(catalog.All()) {
-			t.Errorf("function components = %d, want %d", got, len(catalog.All()))
-		}
-	})
+		})
+	}
 }
 
 func TestTruststoreBucket(t *testing.T) {
-	forEachStack(t, func(t *testing.T, d deployment) {
-		if got := str(t, d.one(t, typeVersioning).Inputs, "versioningConfiguration.status"); got != "Enabled" {
-			t.Errorf("bucket versioning = %q, want Enabled", got)
-		}
-		rules := value(t, d.one(t, typeEncryption).Inputs, "rules").ArrayValue()
-		if len(rules) != 1 || rules[0].ObjectValue()["applyServerSideEncryptionByDefault"].ObjectValue()["sseAlgorithm"].StringValue() == "" {
-			t.Errorf("bucket encryption rules = %v, want default encryption", rules)
-		}
-		block := d.one(t, typePublicBlock)
-		for _, key := range []string{"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"} {
-			if !boolean(t, block.Inputs, key) {
-				t.Errorf("public access block %s = false, want true", key)
+	for _, d := range deployments(t) {
+		t.Run(d.stack, func(t *testing.T) {
+			if got := str(t, d.one(t, typeVersioning).Inputs, "versioningConfiguration.status"); got != "Enabled" {
+				t.Errorf("bucket versioning = %q, want Enabled", got)
 			}
-		}
-
-		doc := policy(t, d.one(t, typeBucketPolicy).Inputs, "policy")
-		denies := false
-		for _, s := range doc.Statement {
-			if s.Effect == "Deny" && s.Condition["Bool"]["aws:SecureTransport"] == "false" {
-				denies = true
+			rules := value(t, d.one(t, typeEncryption).Inputs, "rules").ArrayValue()
+			if len(rules) != 1 || rules[0].ObjectValue()["applyServerSideEncryptionByDefault"].ObjectValue()["sseAlgorithm"].StringValue() == "" {
+				t.Errorf("bucket encryption rules = %v, want default encryption", rules)
 			}
-		}
-		if !denies {
-			t.Errorf("bucket policy = %+v, want a deny of requests without TLS", doc)
-		}
+			block := d.one(t, typePublicBlock)
+			for _, key := range []string{"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"} {
+				if !boolean(t, block.Inputs, key) {
+					t.Errorf("public access block %s = false, want true", key)
+				}
+			}
 
-		source := value(t, d.one(t, typeObject).Inputs, "source")
-		if !source.IsAsset() || source.AssetValue().Path != d.config.TruststorePath {
-			t.Errorf("truststore object source = %v, want the file %s", source, d.config.TruststorePath)
-		}
-	})
+			doc := policy(t, d.one(t, typeBucketPolicy).Inputs, "policy")
+			denies := false
+			for _, s := range doc.Statement {
+				if s.Effect == "Deny" && s.Condition["Bool"]["aws:SecureTransport"] == "false" {
+					denies = true
+				}
+			}
+			if !denies {
+				t.Errorf("bucket policy = %+v, want a deny of requests without TLS", doc)
+			}
+
+			source := value(t, d.one(t, typeObject).Inputs, "source")
+			if !source.IsAsset() || source.AssetValue().Path != d.config.TruststorePath {
+				t.Errorf("truststore object source = %v, want the file %s", source, d.config.TruststorePath)
+			}
+		})
+	}
 }
 
 func variableNames(variables resource.PropertyMap) []string {
