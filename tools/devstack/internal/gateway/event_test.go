@@ -27,6 +27,12 @@ import (
 // is set, which a naive encoding would turn negative.
 func newClientCert(t testing.TB) *x509.Certificate {
 	t.Helper()
+	return newClientKeyPair(t).Leaf
+}
+
+// newClientKeyPair returns the certificate of newClientCert with its key.
+func newClientKeyPair(t testing.TB) tls.Certificate {
+	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +53,7 @@ func newClientCert(t testing.TB) *x509.Certificate {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return cert
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: cert}
 }
 
 // newTLSRequest returns a request as the gateway's TLS server hands it over, with cert as the

@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -142,6 +143,33 @@ func TestGatewayServeHTTP(t *testing.T) {
 				t.Errorf("%s %s lacks the apigw-requestid header", tt.method, tt.path)
 			}
 		})
+	}
+}
+
+func TestGatewayKeepsMissingContentType(t *testing.T) {
+	function := answer(`{"statusCode":200,"body":"<html>plain</html>"}`)
+	g := newGateway(t, map[string]gateway.Invoker{
+		"authorizer": answer(allow), "health": function, "token": function, "widgets": function, "files": function,
+	}, time.Second)
+
+	// A real server, because net/http guesses a Content-Type only when it sends the header.
+	srv := httptest.NewUnstartedServer(g)
+	srv.TLS = &tls.Config{ClientAuth: tls.RequireAnyClientCert}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	transport := srv.Client().Transport.(*http.Transport)
+	transport.TLSClientConfig.Certificates = []tls.Certificate{newClientKeyPair(t)}
+
+	resp, err := srv.Client().Post(srv.URL+"/oauth/token", "text/plain", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /oauth/token status = %d, want 200", resp.StatusCode)
+	}
+	if got, ok := resp.Header["Content-Type"]; ok {
+		t.Errorf("Content-Type = %q, want none, as the function set none", got)
 	}
 }
 

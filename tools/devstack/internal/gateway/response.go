@@ -123,10 +123,14 @@ func responseBody(fr functionResponse) ([]byte, error) {
 	return body, nil
 }
 
-// Write sends r to w.
+// Write sends r to w. Without a Content-Type from the function, the response has none, so a
+// function that forgets it shows locally; net/http would otherwise guess one from the body.
 func (r Response) Write(w http.ResponseWriter) {
 	for name, values := range r.Header {
 		w.Header()[name] = values
+	}
+	if r.Header.Get("Content-Type") == "" {
+		w.Header()["Content-Type"] = nil
 	}
 	w.WriteHeader(r.StatusCode)
 	_, _ = w.Write(r.Body)

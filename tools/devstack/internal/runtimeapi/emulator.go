@@ -104,6 +104,10 @@ type invocation struct {
 	taken    chan time.Time
 	result   chan result
 	finished sync.Once
+
+	// Guarded by Emulator.mu.
+	takenAt  time.Time
+	canceled bool
 }
 
 type result struct {
@@ -239,7 +243,7 @@ func (e *Emulator) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	select {
 	case takenAt = <-inv.taken:
 	case <-ctx.Done():
-		e.forget(inv.id)
+		e.cancel(inv)
 		return nil, fmt.Errorf("invoke %s (request %s): %w", name, inv.id, context.Cause(ctx))
 	}
 	deadline := time.NewTimer(e.opts.Timeout - e.opts.Now().Sub(takenAt))
@@ -254,9 +258,35 @@ func (e *Emulator) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		}
 		return nil, fmt.Errorf("invoke %s (request %s): no answer within %s: %w", name, inv.id, e.opts.Timeout, ErrTimeout)
 	case <-ctx.Done():
-		e.forget(inv.id)
+		e.abandon(inv, takenAt)
 		return nil, fmt.Errorf("invoke %s (request %s): %w", name, inv.id, context.Cause(ctx))
 	}
+}
+
+// cancel withdraws an invocation whose caller gave up before the process took it. When the
+// process took it in the meantime, the invocation runs on as abandon describes.
+func (e *Emulator) cancel(inv *invocation) {
+	e.mu.Lock()
+	_, dispatched := e.inFlight[inv.id]
+	inv.canceled = !dispatched
+	takenAt := inv.takenAt
+	e.mu.Unlock()
+
+	if dispatched {
+		e.abandon(inv, takenAt)
+	}
+}
+
+// abandon lets an invocation whose caller gave up run on until its deadline, as Lambda does,
+// so that its late answer is accepted rather than rejected. Once the deadline passes without
+// an answer, the invocation timed out.
+func (e *Emulator) abandon(inv *invocation, takenAt time.Time) {
+	remaining := max(e.opts.Timeout-e.opts.Now().Sub(takenAt), 0)
+	time.AfterFunc(remaining, func() {
+		if _, ok := e.take(inv.id); ok && e.opts.OnTimeout != nil {
+			e.opts.OnTimeout()
+		}
+	})
 }
 
 func (e *Emulator) forget(id string) {
@@ -310,12 +340,13 @@ func (e *Emulator) next(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		// The caller may have given up while the event waited in the queue.
-		if inv.ctx.Err() != nil {
-			continue
-		}
-
 		takenAt := e.opts.Now()
 		e.mu.Lock()
+		if inv.canceled || inv.ctx.Err() != nil {
+			e.mu.Unlock()
+			continue
+		}
+		inv.takenAt = takenAt
 		e.inFlight[inv.id] = inv
 		e.mu.Unlock()
 		inv.taken <- takenAt

@@ -394,6 +394,59 @@ func TestRuntimeProtocol(t *testing.T) {
 	})
 }
 
+// startAbandonedInvoke runs Invoke with a context that ends once the runtime took the event,
+// and returns the request id after Invoke gave up.
+func startAbandonedInvoke(t *testing.T, emu *runtimeapi.Emulator, c runtimeClient) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		_, err := emu.Invoke(ctx, []byte(`{}`))
+		done <- err
+	}()
+	resp := c.do(http.MethodGet, "invocation/next", nil, nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET next = %d, want 200", resp.StatusCode)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Invoke() = %v, want %v", err, context.Canceled)
+	}
+	return resp.Header.Get(runtimeapi.HeaderRequestID)
+}
+
+func TestAbandonedInvocation(t *testing.T) {
+	t.Run("late answer accepted", func(t *testing.T) {
+		var timeouts atomic.Int32
+		emu := runtimeapi.New(runtimeapi.Options{FunctionName: "f", Timeout: 5 * time.Second, OnTimeout: func() { timeouts.Add(1) }})
+		c := newRuntimeClient(t, emu)
+		id := startAbandonedInvoke(t, emu, c)
+
+		if resp := c.do(http.MethodPost, "invocation/"+id+"/response", []byte(`"late"`), nil); resp.StatusCode != http.StatusAccepted {
+			t.Errorf("POST response after the caller gave up = %d, want 202", resp.StatusCode)
+		}
+		if got := timeouts.Load(); got != 0 {
+			t.Errorf("OnTimeout calls = %d, want 0", got)
+		}
+	})
+
+	t.Run("no answer times out", func(t *testing.T) {
+		timedOut := make(chan struct{}, 1)
+		emu := runtimeapi.New(runtimeapi.Options{FunctionName: "f", Timeout: 100 * time.Millisecond, OnTimeout: func() { timedOut <- struct{}{} }})
+		c := newRuntimeClient(t, emu)
+		id := startAbandonedInvoke(t, emu, c)
+
+		select {
+		case <-timedOut:
+		case <-time.After(5 * time.Second):
+			t.Fatal("OnTimeout not called within 5s of the deadline")
+		}
+		if resp := c.do(http.MethodPost, "invocation/"+id+"/response", []byte(`"late"`), nil); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("POST response after the deadline = %d, want 400", resp.StatusCode)
+		}
+	})
+}
+
 func BenchmarkInvoke(b *testing.B) {
 	emu := runtimeapi.New(runtimeapi.Options{FunctionName: "bench", Timeout: 5 * time.Second})
 	addr, err := emu.Listen("127.0.0.1:0")
