@@ -124,7 +124,7 @@ func responseBody(fr functionResponse) ([]byte, error) {
 }
 
 // Write sends r to w. Without a Content-Type from the function, the response has none, so a
-// function that forgets it shows locally; net/http would otherwise guess one from the body.
+// missing header shows locally. Otherwise net/http would guess one from the body.
 func (r Response) Write(w http.ResponseWriter) {
 	for name, values := range r.Header {
 		w.Header()[name] = values

@@ -17,7 +17,7 @@ import (
 
 // Errors returned by Invoke, wrapped with the function's name. Check them with errors.Is.
 var (
-	// ErrTimeout means the function did not answer within its timeout. Lambda stops the
+	// ErrTimeout means the function did not respond within its timeout. Lambda stops the
 	// execution environment after a timeout; the caller should restart the process.
 	ErrTimeout = errors.New("runtimeapi: function timed out")
 	// ErrExited means the function process exited while an invocation was in flight.
@@ -37,16 +37,15 @@ const DefaultTimeout = 3 * time.Second
 
 // Header names of the Runtime API, as aws-lambda-go reads and writes them.
 const (
-	HeaderRequestID    = "Lambda-Runtime-Aws-Request-Id"
-	HeaderDeadlineMS   = "Lambda-Runtime-Deadline-Ms"
-	HeaderFunctionARN  = "Lambda-Runtime-Invoked-Function-Arn"
-	HeaderTraceID      = "Lambda-Runtime-Trace-Id"
-	HeaderErrorType    = "Lambda-Runtime-Function-Error-Type"
-	trailerErrorType   = "Lambda-Runtime-Function-Error-Type"
-	pathPrefix         = "/2018-06-01/runtime/"
-	invocationPrefix   = pathPrefix + "invocation/"
-	contentTypeJSON    = "application/json"
-	errorTypeTruncated = "Runtime.TruncatedResponse"
+	HeaderRequestID   = "Lambda-Runtime-Aws-Request-Id"
+	HeaderDeadlineMS  = "Lambda-Runtime-Deadline-Ms"
+	HeaderFunctionARN = "Lambda-Runtime-Invoked-Function-Arn"
+	HeaderTraceID     = "Lambda-Runtime-Trace-Id"
+	HeaderErrorType   = "Lambda-Runtime-Function-Error-Type"
+	trailerErrorType  = "Lambda-Runtime-Function-Error-Type"
+	pathPrefix        = "/2018-06-01/runtime/"
+	invocationPrefix  = pathPrefix + "invocation/"
+	contentTypeJSON   = "application/json"
 )
 
 // FunctionError is an error the function reported through /error or /init/error, such as a
@@ -163,7 +162,7 @@ func (e *Emulator) Addr() string {
 	return e.addr
 }
 
-// Ready is closed when a runtime first asks for an invocation, which means the process
+// Ready is closed when a runtime first requests an invocation, which means the process
 // started and initialized.
 func (e *Emulator) Ready() <-chan struct{} { return e.ready }
 
@@ -209,7 +208,7 @@ func (e *Emulator) Abort(cause error) {
 
 // Invoke sends payload to the function and returns its response payload. It waits until the
 // process takes the event (bounded by ctx and the function's timeout, so a stuck or crashing
-// process cannot block the caller), then until the process answers, at most the function's
+// process cannot block the caller), then until the process responds, at most the function's
 // timeout. A function that reports an error returns a *FunctionError.
 func (e *Emulator) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	name := e.opts.FunctionName
@@ -256,7 +255,7 @@ func (e *Emulator) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		if e.opts.OnTimeout != nil {
 			e.opts.OnTimeout()
 		}
-		return nil, fmt.Errorf("invoke %s (request %s): no answer within %s: %w", name, inv.id, e.opts.Timeout, ErrTimeout)
+		return nil, fmt.Errorf("invoke %s (request %s): no response within %s: %w", name, inv.id, e.opts.Timeout, ErrTimeout)
 	case <-ctx.Done():
 		e.abandon(inv, takenAt)
 		return nil, fmt.Errorf("invoke %s (request %s): %w", name, inv.id, context.Cause(ctx))
@@ -278,8 +277,8 @@ func (e *Emulator) cancel(inv *invocation) {
 }
 
 // abandon lets an invocation whose caller gave up run on until its deadline, as Lambda does,
-// so that its late answer is accepted rather than rejected. Once the deadline passes without
-// an answer, the invocation timed out.
+// so that its late response is accepted rather than rejected. Once the deadline passes
+// without a response, the invocation timed out.
 func (e *Emulator) abandon(inv *invocation, takenAt time.Time) {
 	remaining := max(e.opts.Timeout-e.opts.Now().Sub(takenAt), 0)
 	time.AfterFunc(remaining, func() {
@@ -416,7 +415,7 @@ func (e *Emulator) postInitError(w http.ResponseWriter, r *http.Request) {
 
 // readFunctionError reads the error document of /error and /init/error. The errorType header
 // wins over the body's, as in Lambda; a body that is not the documented JSON is kept as the
-// message so nothing the function said is lost.
+// message so that none of the function's output is lost.
 func readFunctionError(r *http.Request) *FunctionError {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, MaxPayloadBytes))
 	fe := &FunctionError{}
