@@ -13,7 +13,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// Identity sources of the authorizer. The access token is always part of the cache key; the
+// Identity sources of the authorizer. The access token is always part of the cache key. The
 // client certificate serial number is added whenever results are cached, so that a cached
 // allow never serves another certificate.
 const (

@@ -23,9 +23,9 @@ type IdentityArgs struct {
 	Tags pulumi.StringMap
 }
 
-// Identity is the Cognito user pool that issues access tokens to machine clients: a pool
-// where only administrators create users, its hosted domain (which serves the token
-// endpoint), the resource server with the project's scope, and one app client limited to the
+// Identity is the Cognito user pool that issues access tokens to machine clients. Only
+// administrators create users in the pool. Its hosted domain serves the token endpoint, its
+// resource server defines the project's scope, and its one app client is limited to the
 // client credentials grant. The app client's secret is stored in Secrets Manager.
 type Identity struct {
 	pulumi.ResourceState
@@ -89,7 +89,7 @@ func (c *Identity) userPool(ctx *pulumi.Context, name string, args *IdentityArgs
 		deletionProtection = "ACTIVE"
 	}
 	pool, err := cognito.NewUserPool(ctx, name+"-user-pool", &cognito.UserPoolArgs{
-		// Machine clients are app clients, not users: nobody signs up.
+		// Machine clients are app clients, not users, so self sign-up stays off.
 		AdminCreateUserConfig: &cognito.UserPoolAdminCreateUserConfigArgs{AllowAdminCreateUserOnly: pulumi.Bool(true)},
 		DeletionProtection:    pulumi.String(deletionProtection),
 		Tags:                  args.Tags,
@@ -131,8 +131,8 @@ func (c *Identity) appClient(ctx *pulumi.Context, name string) error {
 		AllowedOauthFlows:               pulumi.StringArray{pulumi.String(oauth.GrantClientCredentials)},
 		AllowedOauthScopes:              pulumi.StringArray{pulumi.String(oauth.Scope)},
 		SupportedIdentityProviders:      pulumi.StringArray{pulumi.String("COGNITO")},
-		// Cognito enables refresh, SRP and custom authentication flows when none is listed;
-		// refresh alone is the narrowest list it accepts, and the client credentials grant
+		// Cognito enables refresh, SRP and custom authentication flows when the list is empty.
+		// Listing refresh alone keeps the sign-in flows off, and the client credentials grant
 		// issues no refresh tokens.
 		ExplicitAuthFlows:          pulumi.StringArray{pulumi.String("ALLOW_REFRESH_TOKEN_AUTH")},
 		PreventUserExistenceErrors: pulumi.String("ENABLED"),

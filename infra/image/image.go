@@ -1,4 +1,4 @@
-// Package image builds the container image of a Lambda function without a Docker daemon: the
+// Package image builds the container image of a Lambda function without a Docker daemon. The
 // function's main package is cross-compiled for linux/arm64 with reproducible flags and packed
 // as a single-platform OCI image, so the image digest depends only on the function's code.
 //
@@ -114,7 +114,7 @@ func caBundle() []byte {
 		if root.Constraint != nil {
 			continue
 		}
-		// pem.Encode writes to a bytes.Buffer, which cannot fail.
+		// pem.Encode fails only when its writer does, and a bytes.Buffer never returns an error.
 		_ = pem.Encode(&b, &pem.Block{Type: "CERTIFICATE", Bytes: root.Certificate})
 	}
 	return b.Bytes()

@@ -320,15 +320,13 @@ func digest(t *testing.T, img v1.Image) v1.Hash {
 	return d
 }
 
-// imageFiles returns the tar header of every file and folder in img's layers, by absolute
-// path.
-func imageFiles(t *testing.T, img v1.Image) map[string]*tar.Header {
+// walkFiles calls visit with the tar header and content of every entry in img's layers.
+func walkFiles(t *testing.T, img v1.Image, visit func(h *tar.Header, content []byte)) {
 	t.Helper()
 	layers, err := img.Layers()
 	if err != nil {
 		t.Fatal(err)
 	}
-	files := map[string]*tar.Header{}
 	for _, l := range layers {
 		rc, err := l.Uncompressed()
 		if err != nil {
@@ -343,51 +341,46 @@ func imageFiles(t *testing.T, img v1.Image) map[string]*tar.Header {
 			if err != nil {
 				t.Fatal(err)
 			}
-			files["/"+strings.TrimSuffix(h.Name, "/")] = h
+			content, err := io.ReadAll(tr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			visit(h, content)
 		}
-		rc.Close()
+		if err := rc.Close(); err != nil {
+			t.Fatal(err)
+		}
 	}
+}
+
+// imageFiles returns the tar header of every file and folder in img's layers, by absolute
+// path.
+func imageFiles(t *testing.T, img v1.Image) map[string]*tar.Header {
+	t.Helper()
+	files := map[string]*tar.Header{}
+	walkFiles(t, img, func(h *tar.Header, _ []byte) {
+		files["/"+strings.TrimSuffix(h.Name, "/")] = h
+	})
 	return files
 }
 
 // elfMachine returns the machine of the ELF binary at the entrypoint of img.
 func elfMachine(t *testing.T, img v1.Image) elf.Machine {
 	t.Helper()
-	layers, err := img.Layers()
+	var binary []byte
+	walkFiles(t, img, func(h *tar.Header, content []byte) {
+		if "/"+h.Name == image.Entrypoint {
+			binary = content
+		}
+	})
+	if binary == nil {
+		t.Fatalf("no %s in the image", image.Entrypoint)
+	}
+	f, err := elf.NewFile(bytes.NewReader(binary))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("parse %s as ELF: %v", image.Entrypoint, err)
 	}
-	for _, l := range layers {
-		rc, err := l.Uncompressed()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rc.Close()
-		tr := tar.NewReader(rc)
-		for {
-			h, err := tr.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if "/"+h.Name != image.Entrypoint {
-				continue
-			}
-			data, err := io.ReadAll(tr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			f, err := elf.NewFile(bytes.NewReader(data))
-			if err != nil {
-				t.Fatalf("parse %s as ELF: %v", image.Entrypoint, err)
-			}
-			return f.Machine
-		}
-	}
-	t.Fatalf("no %s in the image", image.Entrypoint)
-	return 0
+	return f.Machine
 }
 
 func keys[V any](m map[string]V) []string {

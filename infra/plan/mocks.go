@@ -66,7 +66,7 @@ func (m *Mocks) Resources() []Resource {
 	return out
 }
 
-// Call answers the invokes the program makes.
+// Call returns the results of the invokes the program makes.
 func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	switch args.Token {
 	case "aws:ecr/getAuthorizationToken:getAuthorizationToken":

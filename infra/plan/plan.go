@@ -31,8 +31,8 @@ import (
 const (
 	// Dir holds one plan per stack, named <stack>.txt.
 	Dir = "infra/plans"
-	// FixtureTruststore is the public test truststore (CA certificates, no keys) that stands
-	// in for each stack's truststore while rendering.
+	// FixtureTruststore is the public test truststore (CA certificates, no keys) that
+	// replaces each stack's truststore while rendering.
 	FixtureTruststore = "infra/plans/testdata/truststore.pem"
 )
 
@@ -79,8 +79,8 @@ func RunWith(mocks *Mocks, stack string, cfg map[string]string, opts program.Opt
 		})
 }
 
-// PlaceholderImages stands in for the image builder: each function's digest is derived from
-// its name alone, so plans do not change when function code does.
+// PlaceholderImages replaces the image builder while rendering. Each function's digest is
+// derived from its name alone, so plans do not change when function code does.
 type PlaceholderImages struct{}
 
 // Build returns the placeholder image of function.

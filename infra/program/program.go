@@ -25,7 +25,7 @@ type ImageBuilder interface {
 	Build(ctx context.Context, function, pkg string) (image.Image, error)
 }
 
-// Options are what the program takes from its caller rather than from the stack
+// Options are the program's inputs that come from its caller rather than from the stack
 // configuration.
 type Options struct {
 	// Root is the project root: the folder of Pulumi.yaml and go.work. Relative paths of the
