@@ -66,7 +66,9 @@ func Pack(binary []byte) (v1.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	function, err := layer([]file{{path: Entrypoint, mode: 0o755, content: binary}})
+	// The working directory is created in the image rather than left to the container
+	// runtime.
+	function, err := layer([]file{{path: WorkDir, mode: 0o755, dir: true}, {path: Entrypoint, mode: 0o755, content: binary}})
 	if err != nil {
 		return nil, fmt.Errorf("pack function binary: %w", err)
 	}
@@ -120,20 +122,26 @@ func caBundle() []byte {
 	return b.Bytes()
 }
 
+// file is one entry of a layer: a regular file with content, or a folder when dir is set.
 type file struct {
 	path    string
 	mode    int64
+	dir     bool
 	content []byte
 }
 
-// layer returns a gzip-compressed OCI layer holding files and their parent folders, with
-// fixed owners and times.
+// layer returns a gzip-compressed OCI layer with files and their parent folders, with fixed
+// owners and times.
 func layer(files []file) (v1.Layer, error) {
 	var b bytes.Buffer
 	w := tar.NewWriter(&b)
 	seen := map[string]bool{}
 	for _, f := range files {
-		for _, dir := range parents(f.path) {
+		dirs := parents(f.path)
+		if f.dir {
+			dirs = append(dirs, f.path[1:])
+		}
+		for _, dir := range dirs {
 			if seen[dir] {
 				continue
 			}
@@ -141,6 +149,9 @@ func layer(files []file) (v1.Layer, error) {
 			if err := w.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: dir + "/", Mode: 0o755, ModTime: epoch}); err != nil {
 				return nil, err
 			}
+		}
+		if f.dir {
+			continue
 		}
 		h := &tar.Header{Typeflag: tar.TypeReg, Name: f.path[1:], Mode: f.mode, Size: int64(len(f.content)), ModTime: epoch}
 		if err := w.WriteHeader(h); err != nil {

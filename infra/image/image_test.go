@@ -4,7 +4,9 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"crypto/x509"
 	"debug/elf"
+	"encoding/pem"
 	"errors"
 	"io"
 	"log"
@@ -148,7 +150,7 @@ func TestPackFileTimesAndOwners(t *testing.T) {
 			t.Errorf("file %s owner = %d:%d, want 0:0", path, h.Uid, h.Gid)
 		}
 	}
-	for _, path := range []string{image.Entrypoint, image.CABundle} {
+	for _, path := range []string{image.Entrypoint, image.CABundle, image.WorkDir} {
 		if _, ok := files[path]; !ok {
 			t.Errorf("image files = %v, want %s", keys(files), path)
 		}
@@ -409,5 +411,39 @@ func TestBuildCatalogFunctions(t *testing.T) {
 				t.Errorf("Build(%s).Digest = %s, want the image's digest %s", f.Name, img.Digest, got)
 			}
 		})
+	}
+}
+
+func TestPackCABundle(t *testing.T) {
+	img, err := image.Pack([]byte("binary"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bundle []byte
+	walkFiles(t, img, func(h *tar.Header, content []byte) {
+		if "/"+h.Name == image.CABundle {
+			bundle = content
+		}
+	})
+
+	pool := map[string]bool{}
+	for rest := bundle; ; {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			t.Fatalf("%s holds a certificate that does not parse: %v", image.CABundle, err)
+		}
+		pool[cert.Subject.CommonName] = true
+	}
+	// The functions call Cognito, DynamoDB and Secrets Manager, whose certificates chain to
+	// the Amazon roots.
+	for _, cn := range []string{"Amazon Root CA 1", "Amazon Root CA 3"} {
+		if !pool[cn] {
+			t.Errorf("%s lacks %q (%d roots)", image.CABundle, cn, len(pool))
+		}
 	}
 }
