@@ -33,7 +33,7 @@ func (e *BuildError) Unwrap() error { return e.Err }
 // root into dir/name and returns the binary's path. It builds for the local machine with CGO
 // off, as the deployed functions are built.
 func Build(ctx context.Context, root, dir, name, pkg string) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return "", fmt.Errorf("build function %s: %w", name, err)
 	}
 	out := filepath.Join(dir, name)

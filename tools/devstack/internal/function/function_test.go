@@ -121,7 +121,10 @@ func TestProcessStop(t *testing.T) {
 		t.Errorf("output = %q, want the process to receive SIGTERM", got)
 	}
 	select {
-	case <-p.FirstExit():
+	case err := <-p.FirstExit():
+		if err == nil {
+			t.Error("FirstExit() = nil, want the exit described as an error")
+		}
 	default:
 		t.Error("FirstExit() is empty after Stop, want the exit")
 	}
@@ -162,7 +165,7 @@ func TestBuild(t *testing.T) {
 	write := func(name, content string) {
 		t.Helper()
 		path := filepath.Join(root, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {

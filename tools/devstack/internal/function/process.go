@@ -2,6 +2,7 @@ package function
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -56,13 +57,15 @@ type Process struct {
 	opts   Options
 	output *lineWriter
 
-	mu       sync.Mutex
-	cmd      *exec.Cmd
-	exited   chan struct{} // closed when cmd has exited
-	stopping bool
+	// ctx ends with Stop. Each command is tied to it, so that Stop sends SIGTERM, and SIGKILL
+	// after StopTimeout.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu  sync.Mutex
+	cmd *exec.Cmd
 
 	firstExit chan error
-	stop      chan struct{}
 	done      chan struct{}
 }
 
@@ -77,14 +80,17 @@ func Start(opts Options) (*Process, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	ctx, cancel := context.WithCancel(context.Background())
 	p := &Process{
 		opts:      opts,
 		output:    &lineWriter{prefix: opts.Name + " | ", out: opts.Output},
+		ctx:       ctx,
+		cancel:    cancel,
 		firstExit: make(chan error, 1),
-		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
 	}
 	if err := p.start(); err != nil {
+		cancel()
 		return nil, err
 	}
 	go p.supervise()
@@ -92,7 +98,7 @@ func Start(opts Options) (*Process, error) {
 }
 
 // FirstExit receives the exit error of the first process started, if it exits. A function
-// that exits before asking for its first invocation failed to start.
+// that exits before requesting its first invocation failed to start.
 func (p *Process) FirstExit() <-chan error { return p.firstExit }
 
 // Output returns the latest lines the process wrote, at most 16 KB.
@@ -103,7 +109,7 @@ func (p *Process) Output() string { return p.output.tail() }
 func (p *Process) Restart() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.cmd != nil && p.cmd.Process != nil && !p.stopping {
+	if p.cmd != nil && p.cmd.Process != nil && p.ctx.Err() == nil {
 		_ = p.cmd.Process.Kill()
 	}
 }
@@ -111,41 +117,27 @@ func (p *Process) Restart() {
 // Stop ends the process with SIGTERM, then SIGKILL after StopTimeout, and waits until it
 // exited. It never restarts it.
 func (p *Process) Stop() {
-	p.mu.Lock()
-	if !p.stopping {
-		close(p.stop)
-	}
-	p.stopping = true
-	cmd, exited := p.cmd, p.exited
-	p.mu.Unlock()
-
-	if cmd != nil && cmd.Process != nil {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(p.opts.StopTimeout):
-			_ = cmd.Process.Kill()
-		}
-	}
+	p.cancel()
 	<-p.done
 }
 
 func (p *Process) start() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.stopping {
+	if p.ctx.Err() != nil {
 		return ErrStopped
 	}
 
-	cmd := exec.Command(p.opts.Path)
+	cmd := exec.CommandContext(p.ctx, p.opts.Path)
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = p.opts.StopTimeout
 	cmd.Env = p.opts.Env
 	cmd.Stdout, cmd.Stderr = p.output, p.output
-	cmd.WaitDelay = time.Second
 	configureCommand(cmd)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start function %s: %w", p.opts.Name, err)
 	}
-	p.cmd, p.exited = cmd, make(chan struct{})
+	p.cmd = cmd
 	return nil
 }
 
@@ -156,13 +148,12 @@ func (p *Process) supervise() {
 	first := true
 	for {
 		p.mu.Lock()
-		cmd, exited := p.cmd, p.exited
+		cmd := p.cmd
 		p.mu.Unlock()
 
 		started := time.Now()
 		err := cmd.Wait()
 		p.output.flush()
-		close(exited)
 		if err == nil {
 			err = errors.New("exit status 0")
 		}
@@ -188,14 +179,14 @@ func (p *Process) supervise() {
 // one starts. It returns false once Stop was called.
 func (p *Process) restartAfter(exitErr error, delay time.Duration) bool {
 	for {
-		if p.isStopping() {
+		if p.ctx.Err() != nil {
 			return false
 		}
 		p.opts.Logger.Warn("function exited, restarting",
 			slog.String("function", p.opts.Name), slog.String("error", exitErr.Error()), slog.Duration("delay", delay))
 		select {
 		case <-time.After(delay):
-		case <-p.stop:
+		case <-p.ctx.Done():
 			return false
 		}
 
@@ -209,12 +200,6 @@ func (p *Process) restartAfter(exitErr error, delay time.Duration) bool {
 		}
 		return true
 	}
-}
-
-func (p *Process) isStopping() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.stopping
 }
 
 // lineWriter prefixes each complete line written to it and keeps the latest output.

@@ -58,8 +58,9 @@ func newClientKeyPair(t testing.TB) tls.Certificate {
 
 // newTLSRequest returns a request as the gateway's TLS server hands it over, with cert as the
 // verified client certificate.
-func newTLSRequest(method, target, body string, cert *x509.Certificate) *http.Request {
-	r := httptest.NewRequest(method, target, strings.NewReader(body))
+func newTLSRequest(t testing.TB, method, target, body string, cert *x509.Certificate) *http.Request {
+	t.Helper()
+	r := httptest.NewRequestWithContext(t.Context(), method, target, strings.NewReader(body))
 	r.Host = "localhost:8443"
 	r.RemoteAddr = "127.0.0.1:50123"
 	r.TLS = &tls.ConnectionState{Version: tls.VersionTLS13, HandshakeComplete: true}
@@ -104,7 +105,7 @@ func roundTrip[T any](t *testing.T, ev T) T {
 
 func TestBuildEventClientCert(t *testing.T) {
 	cert := newClientCert(t)
-	r := newTLSRequest("GET", "/v1/widgets/42", "", cert)
+	r := newTLSRequest(t, "GET", "/v1/widgets/42", "", cert)
 	ev := roundTrip(t, gateway.BuildEvent(gateway.DefaultAPI, routedRequest(t, r, nil), nil))
 
 	got, err := apigw.FromHTTPRequest(&ev)
@@ -128,7 +129,7 @@ func TestBuildEventClientCert(t *testing.T) {
 }
 
 func TestBuildEventWithoutCert(t *testing.T) {
-	r := newTLSRequest("GET", "/health", "", nil)
+	r := newTLSRequest(t, "GET", "/health", "", nil)
 	ev := roundTrip(t, gateway.BuildEvent(gateway.DefaultAPI, routedRequest(t, r, nil), nil))
 
 	if _, err := apigw.FromHTTPRequest(&ev); !errors.Is(err, apigw.ErrNoCertificate) {
@@ -137,7 +138,7 @@ func TestBuildEventWithoutCert(t *testing.T) {
 }
 
 func TestBuildEventFields(t *testing.T) {
-	r := newTLSRequest("GET", "/v1/widgets/42?b=2&a=1&b=3&c=", "", newClientCert(t))
+	r := newTLSRequest(t, "GET", "/v1/widgets/42?b=2&a=1&b=3&c=", "", newClientCert(t))
 	r.Header.Set("User-Agent", "curl/8.5.0")
 	r.Header.Add("X-Custom", "one")
 	r.Header.Add("X-Custom", "two")
@@ -214,7 +215,7 @@ func TestBuildEventBody(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newTLSRequest("POST", "/oauth/token", string(tt.body), newClientCert(t))
+			r := newTLSRequest(t, "POST", "/oauth/token", string(tt.body), newClientCert(t))
 			ev := roundTrip(t, gateway.BuildEvent(gateway.DefaultAPI, routedRequest(t, r, tt.body), nil))
 			if ev.Body != tt.wantBody {
 				t.Errorf("BuildEvent().Body = %q, want %q", ev.Body, tt.wantBody)
@@ -228,7 +229,7 @@ func TestBuildEventBody(t *testing.T) {
 
 func TestBuildAuthorizerEvent(t *testing.T) {
 	cert := newClientCert(t)
-	r := newTLSRequest("GET", "/health?verbose=1", "", cert)
+	r := newTLSRequest(t, "GET", "/health?verbose=1", "", cert)
 	r.Header.Set("Authorization", "Bearer abc.def.ghi")
 	ev := roundTrip(t, gateway.BuildAuthorizerEvent(gateway.DefaultAPI, routedRequest(t, r, nil)))
 
@@ -267,7 +268,7 @@ func TestBuildAuthorizerEvent(t *testing.T) {
 // TestEventFixtureShape checks that a built event has every top-level field of the route
 // event aws-lambda-go's own fixture holds.
 func TestEventFixtureShape(t *testing.T) {
-	r := newTLSRequest("POST", "/oauth/token?x=1", "grant_type=client_credentials", newClientCert(t))
+	r := newTLSRequest(t, "POST", "/oauth/token?x=1", "grant_type=client_credentials", newClientCert(t))
 	r.Header.Set("Cookie", "a=b")
 	ev := gateway.BuildEvent(gateway.DefaultAPI, routedRequest(t, r, []byte("grant_type=client_credentials")), map[string]any{})
 	ev.PathParameters = map[string]string{"unused": "x"}

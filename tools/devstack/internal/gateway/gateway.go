@@ -144,7 +144,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if out.err != nil {
 		attrs = append(attrs, slog.String("error", out.err.Error()))
 	}
-	g.log.Info("request", attrs...)
+	g.log.InfoContext(r.Context(), "request", attrs...)
 }
 
 func (g *Gateway) serve(w http.ResponseWriter, req *Request) outcome {

@@ -123,7 +123,7 @@ func TestGatewayServeHTTP(t *testing.T) {
 			if tt.noCert {
 				cert = nil
 			}
-			r := newTLSRequest(tt.method, tt.path, "", cert)
+			r := newTLSRequest(t, tt.method, tt.path, "", cert)
 			if tt.authorization != "" {
 				r.Header.Set("Authorization", tt.authorization)
 			}
@@ -160,7 +160,11 @@ func TestGatewayKeepsMissingContentType(t *testing.T) {
 	transport := srv.Client().Transport.(*http.Transport)
 	transport.TLSClientConfig.Certificates = []tls.Certificate{newClientKeyPair(t)}
 
-	resp, err := srv.Client().Post(srv.URL+"/oauth/token", "text/plain", nil)
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, srv.URL+"/oauth/token", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +184,7 @@ func TestGatewayAuthorizerEvent(t *testing.T) {
 		"widgets": answer(`{}`), "files": answer(`{}`),
 	}, time.Second)
 
-	r := newTLSRequest("GET", "/health", "", newClientCert(t))
+	r := newTLSRequest(t, "GET", "/health", "", newClientCert(t))
 	r.Header.Set("Authorization", "Bearer abc")
 	g.ServeHTTP(httptest.NewRecorder(), r)
 
@@ -202,7 +206,7 @@ func TestGatewayBodyTooLarge(t *testing.T) {
 		"authorizer": answer(allow), "health": function, "token": function, "widgets": function, "files": function,
 	}, time.Second)
 
-	r := newTLSRequest("POST", "/oauth/token", strings.Repeat("a", gateway.MaxBodyBytes+1), newClientCert(t))
+	r := newTLSRequest(t, "POST", "/oauth/token", strings.Repeat("a", gateway.MaxBodyBytes+1), newClientCert(t))
 	w := httptest.NewRecorder()
 	g.ServeHTTP(w, r)
 

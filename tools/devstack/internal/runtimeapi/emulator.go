@@ -140,8 +140,9 @@ func New(opts Options) *Emulator {
 
 // Listen serves the emulator on address, such as "127.0.0.1:0", until Close. The process's
 // AWS_LAMBDA_RUNTIME_API is the returned host:port.
-func (e *Emulator) Listen(address string) (string, error) {
-	l, err := net.Listen("tcp", address)
+func (e *Emulator) Listen(ctx context.Context, address string) (string, error) {
+	var lc net.ListenConfig
+	l, err := lc.Listen(ctx, "tcp", address)
 	if err != nil {
 		return "", fmt.Errorf("runtime API of %s: %w", e.opts.FunctionName, err)
 	}

@@ -78,13 +78,13 @@ func runHandler(name string) {
 func startFunction(t *testing.T, emu *runtimeapi.Emulator, handler string) *exec.Cmd {
 	t.Helper()
 
-	addr, err := emu.Listen("127.0.0.1:0")
+	addr, err := emu.Listen(t.Context(), "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = emu.Close() })
 
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), handlerVariable+"="+handler, "AWS_LAMBDA_RUNTIME_API="+addr)
 	var output bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &output, &output
@@ -94,7 +94,7 @@ func startFunction(t *testing.T, emu *runtimeapi.Emulator, handler string) *exec
 	exited := make(chan struct{})
 	go func() {
 		err := cmd.Wait()
-		emu.Abort(fmt.Errorf("%w: %v", runtimeapi.ErrExited, err))
+		emu.Abort(fmt.Errorf("%w: %w", runtimeapi.ErrExited, err))
 		close(exited)
 	}()
 	t.Cleanup(func() {
@@ -203,7 +203,7 @@ func TestInvokeFailures(t *testing.T) {
 			}
 
 			wantTimeouts := int32(0)
-			if tt.wantIs == runtimeapi.ErrTimeout {
+			if errors.Is(tt.wantIs, runtimeapi.ErrTimeout) {
 				wantTimeouts = 1
 			}
 			if got := timeouts.Load(); got != wantTimeouts {
@@ -215,7 +215,7 @@ func TestInvokeFailures(t *testing.T) {
 
 func TestInvokeWithoutRuntime(t *testing.T) {
 	emu := runtimeapi.New(runtimeapi.Options{FunctionName: "absent", Timeout: 100 * time.Millisecond})
-	if _, err := emu.Listen("127.0.0.1:0"); err != nil {
+	if _, err := emu.Listen(t.Context(), "127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = emu.Close() })
@@ -265,7 +265,7 @@ type runtimeClient struct {
 
 func newRuntimeClient(t *testing.T, emu *runtimeapi.Emulator) runtimeClient {
 	t.Helper()
-	addr, err := emu.Listen("127.0.0.1:0")
+	addr, err := emu.Listen(t.Context(), "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -449,7 +449,7 @@ func TestAbandonedInvocation(t *testing.T) {
 
 func BenchmarkInvoke(b *testing.B) {
 	emu := runtimeapi.New(runtimeapi.Options{FunctionName: "bench", Timeout: 5 * time.Second})
-	addr, err := emu.Listen("127.0.0.1:0")
+	addr, err := emu.Listen(b.Context(), "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -460,12 +460,14 @@ func BenchmarkInvoke(b *testing.B) {
 	go func() {
 		base := "http://" + addr + "/2018-06-01/runtime/invocation/"
 		for {
-			resp, err := http.Get(base + "next")
+			next, _ := http.NewRequestWithContext(b.Context(), http.MethodGet, base+"next", nil)
+			resp, err := http.DefaultClient.Do(next)
 			if err != nil || resp.StatusCode != http.StatusOK {
 				return
 			}
 			id := resp.Header.Get(runtimeapi.HeaderRequestID)
-			answer, err := http.Post(base+id+"/response", "application/json", resp.Body)
+			post, _ := http.NewRequestWithContext(b.Context(), http.MethodPost, base+id+"/response", resp.Body)
+			answer, err := http.DefaultClient.Do(post)
 			_ = resp.Body.Close()
 			if err != nil {
 				return

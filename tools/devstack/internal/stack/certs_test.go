@@ -68,17 +68,18 @@ func TestEnsureCertificatesReplaces(t *testing.T) {
 	}{
 		{
 			name:        "demo certificate deleted",
-			damage:      func(t *testing.T, files Files) { remove(t, files.DemoCert) },
+			damage:      func(t *testing.T, files Files) { t.Helper(); remove(t, files.DemoCert) },
 			wantNewDemo: true,
 		},
 		{
 			name:        "demo key deleted",
-			damage:      func(t *testing.T, files Files) { remove(t, files.DemoKey) },
+			damage:      func(t *testing.T, files Files) { t.Helper(); remove(t, files.DemoKey) },
 			wantNewDemo: true,
 		},
 		{
 			name: "demo key from another pair",
 			damage: func(t *testing.T, files Files) {
+				t.Helper()
 				data, err := os.ReadFile(files.ServerKey)
 				if err != nil {
 					t.Fatal(err)
@@ -92,6 +93,7 @@ func TestEnsureCertificatesReplaces(t *testing.T) {
 		{
 			name: "demo certificate from another CA",
 			damage: func(t *testing.T, files Files) {
+				t.Helper()
 				other, err := ca.New(ca.Config{}, ca.Options{})
 				if err != nil {
 					t.Fatal(err)

@@ -314,12 +314,13 @@ func TestOldTLSVersionRejected(t *testing.T) {
 	roots.AddCert(local.Authority.Root.Certificate)
 	addr := strings.TrimPrefix(local.URL, "https://")
 
-	conn, err := tls.Dial("tcp", addr, &tls.Config{
+	dialer := tls.Dialer{Config: &tls.Config{
 		RootCAs:      roots,
 		Certificates: []tls.Certificate{cert},
 		MinVersion:   tls.VersionTLS10,
 		MaxVersion:   tls.VersionTLS11,
-	})
+	}}
+	conn, err := dialer.DialContext(t.Context(), "tcp", addr)
 	if err == nil {
 		conn.Close()
 		t.Fatal("TLS 1.1 handshake succeeded, want it rejected")

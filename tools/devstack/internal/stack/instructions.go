@@ -40,10 +40,20 @@ Press Ctrl-C to stop the stack.
 // shellQuote quotes path for a POSIX shell when it holds characters the shell would split or
 // expand.
 func shellQuote(path string) string {
-	if strings.IndexFunc(path, func(r rune) bool {
-		return !(r == '/' || r == '.' || r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
-	}) < 0 {
+	if strings.IndexFunc(path, needsQuoting) < 0 {
 		return path
 	}
 	return "'" + strings.ReplaceAll(path, "'", `'\''`) + "'"
+}
+
+// needsQuoting reports whether r is outside the letters, digits and punctuation that a POSIX
+// shell reads literally in a word.
+func needsQuoting(r rune) bool {
+	switch {
+	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		return false
+	case r == '/', r == '.', r == '-', r == '_':
+		return false
+	}
+	return true
 }

@@ -137,7 +137,7 @@ func (s *Stack) start(ctx context.Context, cfg Config) error {
 	}
 
 	// Take the gateway's address first, so that a busy port fails before the slow steps.
-	listener, err := listen(cfg.Addr)
+	listener, err := listen(ctx, cfg.Addr)
 	if err != nil {
 		return err
 	}
@@ -183,13 +183,14 @@ func (s *Stack) start(ctx context.Context, cfg Config) error {
 	server := gateway.Serve(listener, gw, gateway.TLSConfig(certs.server, truststore), errorLog)
 	s.onClose("gateway", server.Close)
 	s.URL = server.URL
-	s.log.Info("gateway listening", slog.String("url", s.URL), slog.String("address", listener.Addr().String()))
+	s.log.InfoContext(ctx, "gateway listening", slog.String("url", s.URL), slog.String("address", listener.Addr().String()))
 	return nil
 }
 
 // listen takes the gateway's address, naming the flag that changes it when it is in use.
-func listen(addr string) (net.Listener, error) {
-	l, err := net.Listen("tcp", addr)
+func listen(ctx context.Context, addr string) (net.Listener, error) {
+	var lc net.ListenConfig
+	l, err := lc.Listen(ctx, "tcp", addr)
 	if errors.Is(err, syscall.EADDRINUSE) {
 		return nil, fmt.Errorf("gateway address %s: %w; stop the process that listens there or choose another address with -addr, such as -addr 127.0.0.1:9443", addr, ErrAddressInUse)
 	}
@@ -229,8 +230,8 @@ func (s *Stack) startTable(ctx context.Context, cfg Config) (string, error) {
 	if err := s.Store.Put(ctx, record); err != nil {
 		return "", fmt.Errorf("register demo certificate %s: %w", record.SerialNumber, err)
 	}
-	s.log.Info("dynalite started", slog.String("endpoint", server.Endpoint), slog.String("table", TableName))
-	s.log.Info("registered demo client certificate", slog.String("serialNumber", record.SerialNumber), slog.String("clientId", clientID))
+	s.log.InfoContext(ctx, "dynalite started", slog.String("endpoint", server.Endpoint), slog.String("table", TableName))
+	s.log.InfoContext(ctx, "registered demo client certificate", slog.String("serialNumber", record.SerialNumber), slog.String("clientId", clientID))
 	return server.Endpoint, nil
 }
 
@@ -260,7 +261,7 @@ func (s *Stack) startCognito() (string, error) {
 func (s *Stack) startFunctions(ctx context.Context, cfg Config, e endpoints) (map[string]gateway.Invoker, error) {
 	invokers := map[string]gateway.Invoker{}
 	for _, f := range cfg.Functions {
-		s.log.Info("building function", slog.String("function", f.Name), slog.String("package", f.Package))
+		s.log.InfoContext(ctx, "building function", slog.String("function", f.Name), slog.String("package", f.Package))
 		path, err := function.Build(ctx, cfg.Root, s.Files.Bin, f.Name, f.Package)
 		if err != nil {
 			return nil, err
@@ -282,12 +283,12 @@ func (s *Stack) startFunction(ctx context.Context, cfg Config, f catalog.Functio
 		FunctionARN:  fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", Region, gateway.DefaultAPI.AccountID, f.Name),
 		Timeout:      f.Timeout,
 		OnTimeout: func() {
-			s.log.Warn("function timed out, restarting it", slog.String("function", f.Name), slog.Duration("timeout", f.Timeout))
+			s.log.WarnContext(ctx, "function timed out, restarting it", slog.String("function", f.Name), slog.Duration("timeout", f.Timeout))
 			process.Restart()
 		},
 		Now: cfg.Now,
 	})
-	runtimeAPI, err := emulator.Listen("127.0.0.1:0")
+	runtimeAPI, err := emulator.Listen(ctx, "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
@@ -295,14 +296,14 @@ func (s *Stack) startFunction(ctx context.Context, cfg Config, f catalog.Functio
 
 	vars, unknown := functionEnv(f, e, runtimeAPI)
 	if len(unknown) > 0 {
-		s.log.Warn(unknownEnvMessage(f.Name, unknown))
+		s.log.WarnContext(ctx, unknownEnvMessage(f.Name, unknown))
 	}
 	process, err = function.Start(function.Options{
 		Name:   f.Name,
 		Path:   path,
 		Env:    vars,
 		Output: cfg.FunctionOutput,
-		OnExit: func(err error) { emulator.Abort(fmt.Errorf("%w: %v", runtimeapi.ErrExited, err)) },
+		OnExit: func(err error) { emulator.Abort(fmt.Errorf("%w: %w", runtimeapi.ErrExited, err)) },
 		Logger: s.log,
 	})
 	if err != nil {
@@ -322,7 +323,7 @@ func (s *Stack) startFunction(ctx context.Context, cfg Config, f catalog.Functio
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	s.log.Info("function started", slog.String("function", f.Name), slog.String("runtimeApi", runtimeAPI), slog.Duration("timeout", f.Timeout))
+	s.log.InfoContext(ctx, "function started", slog.String("function", f.Name), slog.String("runtimeApi", runtimeAPI), slog.Duration("timeout", f.Timeout))
 	return emulator, nil
 }
 
@@ -338,8 +339,8 @@ func startFailure(name, reason string, emulator *runtimeapi.Emulator, process *f
 	return errors.New(msg)
 }
 
-func (s *Stack) onClose(name string, close func() error) {
-	s.closers = append(s.closers, closer{name: name, close: close})
+func (s *Stack) onClose(name string, stop func() error) {
+	s.closers = append(s.closers, closer{name: name, close: stop})
 }
 
 // Close stops everything the stack started, in reverse order: the gateway, the function

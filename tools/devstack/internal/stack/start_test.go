@@ -32,7 +32,7 @@ func functionRoot(t *testing.T, name, source string) string {
 	}
 	if source != "" {
 		dir := filepath.Join(root, "functions", name)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(source), 0o644); err != nil {
@@ -54,7 +54,8 @@ func oneFunction(name string) []catalog.Function {
 
 func TestStartFailures(t *testing.T) {
 	t.Run("address in use", func(t *testing.T) {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+		var lc net.ListenConfig
+		l, err := lc.Listen(t.Context(), "tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
 		}
