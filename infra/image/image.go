@@ -39,8 +39,8 @@ const (
 // Platform is the only platform the images are built for: Lambda's arm64 architecture.
 var Platform = v1.Platform{OS: "linux", Architecture: "arm64"}
 
-// epoch is the modification time of every file in a layer, so that layers built at different
-// times are byte for byte equal.
+// epoch is the modification time of every file in a layer and the creation time of the image,
+// so that images built at different times are byte for byte equal.
 var epoch = time.Unix(0, 0).UTC()
 
 // Image is a function's image and its manifest digest.
@@ -78,6 +78,9 @@ func Pack(binary []byte) (v1.Image, error) {
 	img, err = mutate.ConfigFile(img, &v1.ConfigFile{
 		Architecture: Platform.Architecture,
 		OS:           Platform.OS,
+		Created:      v1.Time{Time: epoch},
+		// The OCI image spec requires the type "layers"; mutate.Append adds the diff ids.
+		RootFS: v1.RootFS{Type: "layers"},
 		Config: v1.Config{
 			Entrypoint: []string{Entrypoint},
 			WorkingDir: WorkDir,
@@ -88,8 +91,8 @@ func Pack(binary []byte) (v1.Image, error) {
 		return nil, fmt.Errorf("set image config: %w", err)
 	}
 	img, err = mutate.Append(img,
-		mutate.Addendum{Layer: certificates, History: v1.History{CreatedBy: "CA certificates " + CABundle}},
-		mutate.Addendum{Layer: function, History: v1.History{CreatedBy: "function binary " + Entrypoint}},
+		mutate.Addendum{Layer: certificates, History: v1.History{Created: v1.Time{Time: epoch}, CreatedBy: "CA certificates " + CABundle}},
+		mutate.Addendum{Layer: function, History: v1.History{Created: v1.Time{Time: epoch}, CreatedBy: "function binary " + Entrypoint}},
 	)
 	if err != nil {
 		return nil, fmt.Errorf("append layers: %w", err)

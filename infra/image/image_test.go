@@ -191,6 +191,12 @@ func TestPushReadsBackSinglePlatformImage(t *testing.T) {
 	if cfg.OS != "linux" || cfg.Architecture != "arm64" {
 		t.Errorf("pushed platform = %s/%s, want linux/arm64", cfg.OS, cfg.Architecture)
 	}
+	if cfg.RootFS.Type != "layers" || len(cfg.RootFS.DiffIDs) != 2 {
+		t.Errorf("pushed rootfs = %+v, want type layers with 2 diff ids", cfg.RootFS)
+	}
+	if !cfg.Created.Equal(time.Unix(0, 0)) {
+		t.Errorf("pushed creation time = %s, want the Unix epoch", cfg.Created.Time)
+	}
 	if got := cfg.Config.Entrypoint; len(got) != 1 || got[0] != image.Entrypoint {
 		t.Errorf("pushed entrypoint = %q, want [%q]", got, image.Entrypoint)
 	}
