@@ -311,3 +311,22 @@ func TestNewRequestID(t *testing.T) {
 		seen[id] = true
 	}
 }
+
+func BenchmarkBuildEvent(b *testing.B) {
+	router, err := gateway.NewRouter(testFunctions())
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := newTLSRequest(b, "GET", "/v1/widgets/42?verbose=1", "", newClientCert(b))
+	r.Header.Set("Authorization", "Bearer abc.def.ghi")
+	match, err := router.Match(r.Method, r.URL.EscapedPath())
+	if err != nil {
+		b.Fatal(err)
+	}
+	req := gateway.Request{HTTP: r, Match: match, ID: gateway.NewRequestID(), Time: time.Now()}
+	for b.Loop() {
+		if _, err := json.Marshal(gateway.BuildEvent(gateway.DefaultAPI, req, map[string]any{"clientId": "demo"})); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

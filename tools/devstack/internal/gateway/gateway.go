@@ -8,11 +8,12 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/mtls-api/mtls-api/shared/apigw"
+	"github.com/mtls-api/mtls-api/shared/certificate"
 	"github.com/mtls-api/mtls-api/shared/catalog"
 )
 
@@ -136,7 +137,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		attrs = append(attrs, slog.String("routeKey", req.Match.Route.Key()))
 	}
 	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
-		attrs = append(attrs, slog.String("serialNumber", apigw.EventClientCert(r.TLS.PeerCertificates[0]).SerialNumber))
+		attrs = append(attrs, slog.String("serialNumber", certificate.FormatSerial(r.TLS.PeerCertificates[0].SerialNumber)))
 	}
 	if out.reason != "" {
 		attrs = append(attrs, slog.String("reason", out.reason))
@@ -159,9 +160,7 @@ func (g *Gateway) serve(w http.ResponseWriter, req *Request) outcome {
 	var notAllowed *MethodNotAllowedError
 	switch {
 	case errors.As(err, &notAllowed):
-		for _, m := range notAllowed.Allowed {
-			w.Header().Add("Allow", m)
-		}
+		w.Header().Set("Allow", strings.Join(notAllowed.Allowed, ", "))
 		return fail(w, http.StatusMethodNotAllowed, "method not allowed", nil)
 	case err != nil:
 		return fail(w, http.StatusNotFound, "no route", nil)

@@ -103,6 +103,7 @@ func TestGatewayServeHTTP(t *testing.T) {
 		{name: "function hangs", method: "POST", path: "/oauth/token", function: hanging(), wantStatus: 504, wantBody: `{"message":"Gateway Timeout"}`},
 		{name: "not found", method: "GET", path: "/nothing", wantStatus: 404, wantBody: `{"message":"Not Found"}`},
 		{name: "method not allowed", method: "DELETE", path: "/health", wantStatus: 405, wantBody: `{"message":"Method Not Allowed"}`, wantAllow: "GET"},
+		{name: "method not allowed, two allowed", method: "PUT", path: "/v1/widgets/7", wantStatus: 405, wantBody: `{"message":"Method Not Allowed"}`, wantAllow: "DELETE, GET"},
 		{name: "no client certificate", method: "POST", path: "/oauth/token", noCert: true, wantStatus: 403, wantBody: `{"message":"Forbidden"}`},
 	}
 	for _, tt := range tests {

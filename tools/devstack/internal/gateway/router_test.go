@@ -180,3 +180,31 @@ func BenchmarkRouterMatch(b *testing.B) {
 		}
 	}
 }
+
+func FuzzRouterMatch(f *testing.F) {
+	router, err := gateway.NewRouter(testFunctions())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add("GET", "/v1/widgets/42")
+	f.Add("GET", "/files/a/b%2Fc")
+	f.Add("POST", "//health")
+	f.Add("DELETE", "/v1/widgets/%zz")
+	f.Fuzz(func(t *testing.T, method, path string) {
+		m, err := router.Match(method, path)
+		if err != nil {
+			if !errors.Is(err, gateway.ErrNotFound) && !errors.Is(err, gateway.ErrMethodNotAllowed) {
+				t.Fatalf("Match(%q, %q) = %v, want ErrNotFound or ErrMethodNotAllowed", method, path, err)
+			}
+			return
+		}
+		if m.Route.Method != method {
+			t.Fatalf("Match(%q, %q).Route = %q, want the request's method", method, path, m.Route.Key())
+		}
+		for name, value := range m.PathParameters {
+			if value == "" {
+				t.Fatalf("Match(%q, %q).PathParameters[%s] is empty", method, path, name)
+			}
+		}
+	})
+}
