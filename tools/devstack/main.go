@@ -51,18 +51,23 @@ func run(addr, stateDir string) error {
 		Log:            logger,
 		FunctionOutput: os.Stderr,
 	})
+	if err != nil && ctx.Err() != nil {
+		// Ctrl-C during start-up: Start already stopped what it had started.
+		logger.InfoContext(ctx, "stopped before the local stack was ready")
+		return nil
+	}
 	if err != nil {
 		return err
 	}
 	if err := s.WriteInstructions(os.Stdout, root); err != nil {
-		logger.Warn("write instructions", slog.String("error", err.Error()))
+		logger.WarnContext(ctx, "write instructions", slog.String("error", err.Error()))
 	}
 
 	<-ctx.Done()
-	logger.Info("stopping the local stack")
+	logger.InfoContext(ctx, "stopping the local stack")
 	if err := s.Close(); err != nil {
 		return err
 	}
-	logger.Info("local stack stopped")
+	logger.InfoContext(ctx, "local stack stopped")
 	return nil
 }
