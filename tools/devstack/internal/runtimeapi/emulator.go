@@ -414,9 +414,9 @@ func (e *Emulator) postInitError(w http.ResponseWriter, r *http.Request) {
 	writeAccepted(w)
 }
 
-// readFunctionError reads the error document of /error and /init/error. The errorType header
-// wins over the body's, as in Lambda; a body that is not the documented JSON is kept as the
-// message so that none of the function's output is lost.
+// readFunctionError reads the error document of /error and /init/error. The optional
+// Lambda-Runtime-Function-Error-Type header, when sent, names the type. A body that is not
+// the documented JSON becomes the message, so that none of the function's output is lost.
 func readFunctionError(r *http.Request) *FunctionError {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, MaxPayloadBytes))
 	fe := &FunctionError{}
