@@ -13,8 +13,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/mtls-api/mtls-api/shared/certificate"
 	"github.com/mtls-api/mtls-api/shared/catalog"
+	"github.com/mtls-api/mtls-api/shared/certificate"
 )
 
 // Invoker invokes one function synchronously: it sends an event payload and returns the
