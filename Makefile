@@ -19,7 +19,8 @@ test: deps ## Run every test: unit, integration (dynalite, Cognito stand-in), in
 	go test -count=1 -timeout 40m $(GO_PACKAGES)
 
 dev: deps ## Run the whole flow locally on https://localhost:8443 (Ctrl-C stops it).
-	go run ./tools/devstack
+	go build -o bin/devstack ./tools/devstack
+	./bin/devstack
 
 build: ## Compile every module.
 	go build $(GO_PACKAGES)
