@@ -97,7 +97,7 @@ func (r *runner) checkLayout() error {
 // does not list it, since writing would overwrite someone's files.
 func (r *runner) checkPathsFree(name string) error {
 	for _, p := range []string{"functions/" + name, "shared/catalog/" + name + ".go"} {
-		_, err := os.Lstat(r.abs(p))
+		_, err := r.repo.Lstat(p)
 		switch {
 		case err == nil:
 			return reject(ErrDuplicate, "%s already exists: choose another name, or remove it if it is left over", p)

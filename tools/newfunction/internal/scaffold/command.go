@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/mtls-api/mtls-api/shared/catalog"
 )
@@ -16,6 +18,7 @@ import (
 // runner carries the state of one Run.
 type runner struct {
 	root string
+	repo *os.Root
 	opts Options
 	log  io.Writer
 }
@@ -33,8 +36,7 @@ func (r *runner) logf(format string, args ...any) {
 // includes the output's tail, since the log may be discarded.
 func (r *runner) run(ctx context.Context, command []string) error {
 	var tail tailBuffer
-	cmd := exec.CommandContext(ctx, command[0], command[1:]...)
-	cmd.Dir = r.root
+	cmd := r.command(ctx, command)
 	cmd.Stdout = io.MultiWriter(r.log, &tail)
 	cmd.Stderr = io.MultiWriter(r.log, &tail)
 	if err := cmd.Run(); err != nil {
@@ -43,12 +45,24 @@ func (r *runner) run(ctx context.Context, command []string) error {
 	return nil
 }
 
+// waitDelay bounds how long a cancelled command's output may stay open after the kill.
+const waitDelay = 5 * time.Second
+
+// command returns command to run in the repository root, killed with its children when ctx
+// is done.
+func (r *runner) command(ctx context.Context, command []string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, command[0], command[1:]...)
+	cmd.Dir = r.root
+	killGroupOnCancel(cmd)
+	cmd.WaitDelay = waitDelay
+	return cmd
+}
+
 // readCatalog runs the list command and decodes the functions it prints.
 func (r *runner) readCatalog(ctx context.Context) ([]catalog.Function, error) {
 	var stdout, stderr bytes.Buffer
 	command := r.opts.ListCommand
-	cmd := exec.CommandContext(ctx, command[0], command[1:]...)
-	cmd.Dir = r.root
+	cmd := r.command(ctx, command)
 	cmd.Stdout = &stdout
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
+	"path"
 	"slices"
 )
 
@@ -17,20 +17,24 @@ const (
 	fileMode fs.FileMode = 0o644
 )
 
+// Every file operation below goes through an os.Root opened on the repository root, so a
+// symbolic link inside the repository cannot make Run write, restore or remove a file outside
+// it.
+
 // writeFiles creates the function's folder and writes files, none of which may exist. It
 // returns the paths it created, folder included, so that undo can remove them even when it
 // fails halfway.
 func (r *runner) writeFiles(name string, files []file) ([]string, error) {
 	var created []string
 	dir := "functions/" + name
-	if err := os.Mkdir(r.abs(dir), dirMode); err != nil {
+	if err := r.repo.Mkdir(dir, dirMode); err != nil {
 		return created, fmt.Errorf("create %s: %w", dir, err)
 	}
 	created = append(created, dir)
 
 	for _, f := range files {
 		r.logf("writing %s", f.path)
-		if err := writeNew(r.abs(f.path), f.content); err != nil {
+		if err := r.writeNew(f.path, f.content); err != nil {
 			return created, err
 		}
 		created = append(created, f.path)
@@ -39,18 +43,18 @@ func (r *runner) writeFiles(name string, files []file) ([]string, error) {
 }
 
 // writeNew writes a file that must not exist yet.
-func writeNew(path string, content []byte) (err error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fileMode)
+func (r *runner) writeNew(name string, content []byte) (err error) {
+	f, err := r.repo.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fileMode)
 	if err != nil {
-		return fmt.Errorf("create %s: %w", path, err)
+		return fmt.Errorf("create %s: %w", name, err)
 	}
 	defer func() {
 		if closeErr := f.Close(); err == nil && closeErr != nil {
-			err = fmt.Errorf("write %s: %w", path, closeErr)
+			err = fmt.Errorf("write %s: %w", name, closeErr)
 		}
 	}()
 	if _, err := f.Write(content); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", name, err)
 	}
 	return nil
 }
@@ -60,7 +64,7 @@ func (r *runner) undo(created []string, plans *dirSnapshot) error {
 	var errs []error
 	for _, p := range slices.Backward(created) {
 		r.logf("removing %s", p)
-		if err := os.RemoveAll(r.abs(p)); err != nil {
+		if err := r.repo.RemoveAll(p); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -71,12 +75,14 @@ func (r *runner) undo(created []string, plans *dirSnapshot) error {
 	return errors.Join(errs...)
 }
 
-// dirSnapshot records the regular files under a folder, so that the folder can be compared
-// with and restored to that state.
+// dirSnapshot records the regular files under a folder of the repository, so that the folder
+// can be compared with and restored to that state.
 type dirSnapshot struct {
-	root    string
+	repo    *os.Root
+	dir     string
 	existed bool
-	files   map[string]snapshotFile
+	// files maps paths relative to the repository root, with slashes, to their state.
+	files map[string]snapshotFile
 }
 
 type snapshotFile struct {
@@ -84,32 +90,32 @@ type snapshotFile struct {
 	mode    fs.FileMode
 }
 
-func snapshotDir(root string) (*dirSnapshot, error) {
-	s := &dirSnapshot{root: root, files: map[string]snapshotFile{}}
-	info, err := os.Stat(root)
+func snapshotDir(repo *os.Root, dir string) (*dirSnapshot, error) {
+	s := &dirSnapshot{repo: repo, dir: dir, files: map[string]snapshotFile{}}
+	info, err := repo.Stat(dir)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		return s, nil
 	case err != nil:
 		return nil, err
 	case !info.IsDir():
-		return nil, fmt.Errorf("%s is not a folder", root)
+		return nil, fmt.Errorf("%s is not a folder", dir)
 	}
 	s.existed = true
 
-	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+	err = fs.WalkDir(repo.FS(), dir, func(name string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
 			return err
 		}
 		info, err := d.Info()
 		if err != nil {
 			return err
 		}
-		content, err := os.ReadFile(path)
+		content, err := repo.ReadFile(name)
 		if err != nil {
 			return err
 		}
-		s.files[path] = snapshotFile{content: content, mode: info.Mode().Perm()}
+		s.files[name] = snapshotFile{content: content, mode: info.Mode().Perm()}
 		return nil
 	})
 	return s, err
@@ -117,19 +123,19 @@ func snapshotDir(root string) (*dirSnapshot, error) {
 
 // changes returns the paths of the files created, changed or removed since the snapshot.
 func (s *dirSnapshot) changes() ([]string, error) {
-	now, err := snapshotDir(s.root)
+	now, err := snapshotDir(s.repo, s.dir)
 	if err != nil {
 		return nil, err
 	}
 	var changed []string
-	for path, f := range now.files {
-		if old, ok := s.files[path]; !ok || !bytes.Equal(old.content, f.content) {
-			changed = append(changed, path)
+	for name, f := range now.files {
+		if old, ok := s.files[name]; !ok || !bytes.Equal(old.content, f.content) {
+			changed = append(changed, name)
 		}
 	}
-	for path := range s.files {
-		if _, ok := now.files[path]; !ok {
-			changed = append(changed, path)
+	for name := range s.files {
+		if _, ok := now.files[name]; !ok {
+			changed = append(changed, name)
 		}
 	}
 	slices.Sort(changed)
@@ -141,38 +147,42 @@ func (s *dirSnapshot) changes() ([]string, error) {
 // removed.
 func (s *dirSnapshot) restore() error {
 	if !s.existed {
-		if err := os.RemoveAll(s.root); err != nil {
-			return fmt.Errorf("remove %s: %w", s.root, err)
+		if err := s.repo.RemoveAll(s.dir); err != nil {
+			return fmt.Errorf("remove %s: %w", s.dir, err)
 		}
 		return nil
 	}
 
 	var errs []error
-	err := filepath.WalkDir(s.root, func(path string, d fs.DirEntry, err error) error {
+	var added []string
+	err := fs.WalkDir(s.repo.FS(), s.dir, func(name string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if _, ok := s.files[path]; !ok && !d.IsDir() {
-			errs = append(errs, os.Remove(path))
+		if _, ok := s.files[name]; !ok && !d.IsDir() {
+			added = append(added, name)
 		}
 		return nil
 	})
 	errs = append(errs, err)
+	for _, name := range added {
+		errs = append(errs, s.repo.Remove(name))
+	}
 
-	for path, f := range s.files {
-		current, err := os.ReadFile(path)
+	for name, f := range s.files {
+		current, err := s.repo.ReadFile(name)
 		if err == nil && bytes.Equal(current, f.content) {
 			continue
 		}
-		if err := os.MkdirAll(filepath.Dir(path), dirMode); err != nil {
+		if err := s.repo.MkdirAll(path.Dir(name), dirMode); err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		if err := os.WriteFile(path, f.content, f.mode); err != nil {
+		if err := s.repo.WriteFile(name, f.content, f.mode); err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		errs = append(errs, os.Chmod(path, f.mode))
+		errs = append(errs, s.repo.Chmod(name, f.mode))
 	}
 	return errors.Join(errs...)
 }

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 
@@ -92,6 +93,14 @@ func Run(ctx context.Context, req Request, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("resolve repository root %q: %w", opts.Dir, err)
 	}
 	r := &runner{root: root, opts: opts, log: opts.Log}
+	if err := r.checkLayout(); err != nil {
+		return nil, err
+	}
+	r.repo, err = os.OpenRoot(root)
+	if err != nil {
+		return nil, fmt.Errorf("open repository root: %w", err)
+	}
+	defer r.repo.Close()
 
 	s, files, err := r.prepare(ctx, req)
 	if err != nil {
@@ -105,9 +114,6 @@ func Run(ctx context.Context, req Request, opts Options) (*Result, error) {
 func (r *runner) prepare(ctx context.Context, req Request) (spec, []file, error) {
 	s, err := req.parse()
 	if err != nil {
-		return spec{}, nil, err
-	}
-	if err := r.checkLayout(); err != nil {
 		return spec{}, nil, err
 	}
 	if err := r.checkPathsFree(s.name); err != nil {
@@ -129,7 +135,7 @@ func (r *runner) prepare(ctx context.Context, req Request) (spec, []file, error)
 // apply writes files, checks the result compiles and passes its tests, and refreshes the plans,
 // undoing everything when a step fails.
 func (r *runner) apply(ctx context.Context, s spec, files []file) (_ *Result, err error) {
-	plans, err := snapshotDir(r.abs(PlanDir))
+	plans, err := snapshotDir(r.repo, PlanDir)
 	if err != nil {
 		return nil, fmt.Errorf("read %s before changing it: %w", PlanDir, err)
 	}
@@ -159,11 +165,6 @@ func (r *runner) apply(ctx context.Context, s spec, files []file) (_ *Result, er
 	changed, err := plans.changes()
 	if err != nil {
 		return nil, fmt.Errorf("compare %s with its state before the plan command: %w", PlanDir, err)
-	}
-	for i, p := range changed {
-		if rel, err := filepath.Rel(r.root, p); err == nil {
-			changed[i] = filepath.ToSlash(rel)
-		}
 	}
 
 	created := make([]string, 0, len(files))
