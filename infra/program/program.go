@@ -54,32 +54,40 @@ const (
 	OutputRepositoryURLs = "repositoryUrls"
 )
 
-// New returns the program body for opts.
+// New returns the program body for opts: Declare, then export its outputs.
 func New(opts Options) pulumi.RunFunc {
 	return func(ctx *pulumi.Context) error {
-		return run(ctx, opts)
+		outputs, err := Declare(ctx, opts)
+		if err != nil {
+			return err
+		}
+		for name, value := range outputs {
+			ctx.Export(name, value)
+		}
+		return nil
 	}
 }
 
-func run(ctx *pulumi.Context, opts Options) error {
+// Declare declares every resource of the stack and returns the stack outputs by name.
+func Declare(ctx *pulumi.Context, opts Options) (pulumi.Map, error) {
 	cfg, err := config.Load(ctx.GetConfig)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	truststorePath, err := checkTruststore(opts, cfg)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	functions := opts.Functions
 	if functions == nil {
 		functions = catalog.All()
 	}
 	if err := catalog.Validate(functions); err != nil {
-		return fmt.Errorf("function catalog: %w", err)
+		return nil, fmt.Errorf("function catalog: %w", err)
 	}
 	images, err := buildImages(ctx.Context(), opts.Images, functions)
 	if err != nil {
-		return err
+		return nil, err
 	}
 
 	prefix := ctx.Project() + "-" + ctx.Stack()
@@ -87,7 +95,7 @@ func run(ctx *pulumi.Context, opts Options) error {
 
 	store, err := component.NewCertificateStore(ctx, prefix+"-certificates", &component.CertificateStoreArgs{Protect: cfg.Protect, Tags: tags})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	identity, err := component.NewIdentity(ctx, prefix+"-identity", &component.IdentityArgs{
 		Region:       cfg.Region,
@@ -96,11 +104,11 @@ func run(ctx *pulumi.Context, opts Options) error {
 		Tags:         tags,
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	trust, err := component.NewTruststore(ctx, prefix+"-truststore", &component.TruststoreArgs{File: truststorePath, Protect: cfg.Protect, Tags: tags})
 	if err != nil {
-		return err
+		return nil, err
 	}
 
 	publisher := opts.Publisher
@@ -120,7 +128,7 @@ func run(ctx *pulumi.Context, opts Options) error {
 	for _, f := range functions {
 		fnEnv, err := functionEnvironment(f, values, images[f.Name])
 		if err != nil {
-			return err
+			return nil, err
 		}
 		fn, err := component.NewFunction(ctx, prefix+"-"+f.Name, &component.FunctionArgs{
 			Function:         f,
@@ -132,7 +140,7 @@ func run(ctx *pulumi.Context, opts Options) error {
 			Tags:             tags,
 		})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		deployed = append(deployed, fn)
 		repositoryURLs[f.Name] = fn.RepositoryURL
@@ -153,16 +161,17 @@ func run(ctx *pulumi.Context, opts Options) error {
 		Tags:             tags,
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 
-	ctx.Export(OutputAPIURL, api.URL)
-	ctx.Export(OutputUserPoolID, identity.UserPoolID)
-	ctx.Export(OutputClientID, identity.ClientID)
-	ctx.Export(OutputTokenEndpoint, identity.TokenURL)
-	ctx.Export(OutputTableName, store.Name)
-	ctx.Export(OutputRepositoryURLs, repositoryURLs)
-	return nil
+	return pulumi.Map{
+		OutputAPIURL:         api.URL,
+		OutputUserPoolID:     identity.UserPoolID,
+		OutputClientID:       identity.ClientID,
+		OutputTokenEndpoint:  identity.TokenURL,
+		OutputTableName:      store.Name,
+		OutputRepositoryURLs: repositoryURLs,
+	}, nil
 }
 
 // checkTruststore validates the configured truststore file, so that a bad bundle fails the
