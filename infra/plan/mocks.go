@@ -49,8 +49,22 @@ type Mocks struct {
 	// Fail, when set, is called for each resource; a non-nil error fails its registration.
 	Fail func(typ, name string) error
 
-	mu        sync.Mutex
-	resources []Resource
+	mu           sync.Mutex
+	resources    []Resource
+	stackOutputs map[string]any
+}
+
+// Outputs returns the stack outputs of the last run, by name.
+func (m *Mocks) Outputs() map[string]any {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.stackOutputs
+}
+
+func (m *Mocks) setOutputs(values map[string]any) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.stackOutputs = values
 }
 
 var _ pulumi.MockResourceMonitor = (*Mocks)(nil)

@@ -23,6 +23,7 @@ import (
 	"github.com/mtls-api/mtls-api/infra/image"
 	"github.com/mtls-api/mtls-api/infra/program"
 	"github.com/mtls-api/mtls-api/shared/catalog"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"gopkg.in/yaml.v3"
 )
@@ -69,9 +70,23 @@ func Run(stack string, cfg map[string]string, opts program.Options, dryRun bool)
 	return mocks, RunWith(mocks, stack, cfg, opts, dryRun)
 }
 
-// RunWith is Run with mocks chosen by the caller.
+// RunWith is Run with mocks chosen by the caller. It records the stack outputs in mocks.
 func RunWith(mocks *Mocks, stack string, cfg map[string]string, opts program.Options, dryRun bool) error {
-	return pulumi.RunErr(program.New(opts),
+	body := func(ctx *pulumi.Context) error {
+		outputs, err := program.Declare(ctx, opts)
+		if err != nil {
+			return err
+		}
+		outputs.ToMapOutput().ApplyT(func(values map[string]any) map[string]any {
+			mocks.setOutputs(values)
+			return values
+		})
+		for name, value := range outputs {
+			ctx.Export(name, value)
+		}
+		return nil
+	}
+	return pulumi.RunErr(body,
 		pulumi.WithMocks(config.Project, stack, mocks),
 		func(info *pulumi.RunInfo) {
 			info.Config = cfg
@@ -128,6 +143,8 @@ func Render(root, stack string) ([]byte, error) {
 		b.WriteString("\n")
 		r.resource(&b, res)
 	}
+	b.WriteString("\nstack outputs\n")
+	r.object(&b, resource.NewPropertyMapFromMap(mocks.Outputs()), 1)
 	return []byte(b.String()), nil
 }
 

@@ -7,33 +7,17 @@ import (
 	"github.com/mtls-api/mtls-api/infra/plan"
 	"github.com/mtls-api/mtls-api/infra/program"
 	"github.com/mtls-api/mtls-api/shared/catalog"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 func TestStackOutputs(t *testing.T) {
 	for _, stack := range stacks {
 		t.Run(stack, func(t *testing.T) {
 			cfg := stackConfig(t, stack)
-			mocks := &plan.Mocks{Region: cfg[config.KeyRegion]}
-			var got map[string]any
-			body := func(ctx *pulumi.Context) error {
-				outputs, err := program.Declare(ctx, options())
-				if err != nil {
-					return err
-				}
-				outputs.ToMapOutput().ApplyT(func(m map[string]any) map[string]any {
-					got = m
-					return m
-				})
-				return nil
-			}
-			err := pulumi.RunErr(body, pulumi.WithMocks(config.Project, stack, mocks), func(info *pulumi.RunInfo) {
-				info.Config = cfg
-				info.DryRun = true
-			})
+			mocks, err := plan.Run(stack, cfg, options(), true)
 			if err != nil {
 				t.Fatalf("run: %v", err)
 			}
+			got := mocks.Outputs()
 
 			region := cfg[config.KeyRegion]
 			d := deployment{stack: stack, resources: mocks.Resources()}
