@@ -17,7 +17,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/mtls-api/mtls-api/functions/internal/accesstoken"
-	"github.com/mtls-api/mtls-api/functions/internal/functest"
+	"github.com/mtls-api/mtls-api/functions/internal/eventtest"
 	"github.com/mtls-api/mtls-api/functions/internal/jwks"
 	"github.com/mtls-api/mtls-api/shared/apigw"
 	"github.com/mtls-api/mtls-api/shared/certificate"
@@ -58,13 +58,13 @@ type testEnv struct {
 	handler  *Handler
 	provider *cognitolocal.Provider
 	keys     *staticKeys
-	records  *functest.Records
+	records  *eventtest.Records
 	logs     *bytes.Buffer
 }
 
 func newTestEnv(t testing.TB) *testEnv {
 	t.Helper()
-	testKey := functest.RSAKey(t, "issuer", 2048)
+	testKey := eventtest.RSAKey(t, "issuer", 2048)
 	p, err := cognitolocal.New("http://127.0.0.1:9", cognitolocal.Options{Key: testKey, Now: func() time.Time { return fixedNow }})
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +72,7 @@ func newTestEnv(t testing.TB) *testEnv {
 	e := &testEnv{
 		provider: p,
 		keys:     &staticKeys{keys: map[string]*rsa.PublicKey{p.KeyID(): &testKey.PublicKey}},
-		records:  &functest.Records{Records: map[string]certificate.Record{}},
+		records:  &eventtest.Records{Records: map[string]certificate.Record{}},
 		logs:     &bytes.Buffer{},
 	}
 	verifier, err := accesstoken.New(e.keys, accesstoken.Config{
@@ -121,7 +121,7 @@ func (e *testEnv) token(t testing.TB, modify func(*oauth.AccessTokenClaims)) str
 func loadRequest(t testing.TB, authorization string) events.APIGatewayV2CustomAuthorizerV2Request {
 	t.Helper()
 	var req events.APIGatewayV2CustomAuthorizerV2Request
-	functest.Load(t, "testdata/request.json", &req)
+	eventtest.Load(t, "testdata/request.json", &req)
 	req.Headers["authorization"] = authorization
 	req.IdentitySource = []string{authorization}
 	return req

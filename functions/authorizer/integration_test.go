@@ -8,7 +8,7 @@ import (
 
 	"github.com/mtls-api/mtls-api/functions/internal/accesstoken"
 	"github.com/mtls-api/mtls-api/functions/internal/cognito"
-	"github.com/mtls-api/mtls-api/functions/internal/functest"
+	"github.com/mtls-api/mtls-api/functions/internal/eventtest"
 	"github.com/mtls-api/mtls-api/functions/internal/jwks"
 	"github.com/mtls-api/mtls-api/functions/internal/secret"
 	"github.com/mtls-api/mtls-api/shared/apigw"
@@ -29,7 +29,7 @@ func TestIntegrationAuthorize(t *testing.T) {
 	)
 	store := certstore.New(dynalite.StartTable(t, table), table)
 	p := cognitolocal.StartTest(t, cognitolocal.Options{
-		Key:     functest.RSAKey(t, "issuer", 2048),
+		Key:     eventtest.RSAKey(t, "issuer", 2048),
 		Clients: map[string]cognitolocal.Client{appClientID: {Secret: clientSecret, Scopes: []string{oauth.Scope}}},
 	})
 
@@ -45,7 +45,7 @@ func TestIntegrationAuthorize(t *testing.T) {
 	}
 	h := &Handler{Verifier: verifier, Records: store, Now: time.Now, Logger: slog.New(slog.DiscardHandler)}
 
-	c := functest.Certificate(t, functest.CertOptions{CommonName: "demo-client"})
+	c := eventtest.Certificate(t, eventtest.CertOptions{CommonName: "demo-client"})
 	serial := certificate.FormatSerial(c.SerialNumber)
 	if err := store.Put(t.Context(), certificate.NewRecord(c, "demo-client", time.Now())); err != nil {
 		t.Fatal(err)
@@ -76,7 +76,7 @@ func TestIntegrationAuthorize(t *testing.T) {
 	})
 
 	t.Run("rotated key within refresh interval", func(t *testing.T) {
-		if _, err := p.AddKey(functest.RSAKey(t, "rotated", 2048)); err != nil {
+		if _, err := p.AddKey(eventtest.RSAKey(t, "rotated", 2048)); err != nil {
 			t.Fatal(err)
 		}
 		if authorize(t) {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/mtls-api/mtls-api/functions/internal/functest"
+	"github.com/mtls-api/mtls-api/functions/internal/eventtest"
 	"github.com/mtls-api/mtls-api/shared/apigw"
 )
 
@@ -20,7 +20,7 @@ var fixedNow = time.Date(2026, 12, 4, 20, 15, 42, 0, time.UTC)
 func loadRequest(t *testing.T) events.APIGatewayV2HTTPRequest {
 	t.Helper()
 	var req events.APIGatewayV2HTTPRequest
-	functest.Load(t, "testdata/request.json", &req)
+	eventtest.Load(t, "testdata/request.json", &req)
 	return req
 }
 
@@ -105,7 +105,7 @@ func TestHandleDaysToExpiry(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cert := functest.Certificate(t, functest.CertOptions{NotBefore: fixedNow.AddDate(0, 0, -10), NotAfter: tt.notAfter})
+			cert := eventtest.Certificate(t, eventtest.CertOptions{NotBefore: fixedNow.AddDate(0, 0, -10), NotAfter: tt.notAfter})
 			req := loadRequest(t)
 			req.RequestContext.Authentication.ClientCert = apigw.EventClientCert(cert)
 

@@ -18,7 +18,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/mtls-api/mtls-api/functions/internal/cognito"
-	"github.com/mtls-api/mtls-api/functions/internal/functest"
+	"github.com/mtls-api/mtls-api/functions/internal/eventtest"
 	"github.com/mtls-api/mtls-api/shared/apigw"
 	"github.com/mtls-api/mtls-api/shared/certificate"
 	"github.com/mtls-api/mtls-api/shared/oauth"
@@ -46,7 +46,7 @@ func (f *fakeTokens) Token(_ context.Context, scope string) (oauth.TokenResponse
 func loadRequest(t *testing.T) events.APIGatewayV2HTTPRequest {
 	t.Helper()
 	var req events.APIGatewayV2HTTPRequest
-	functest.Load(t, "testdata/request.json", &req)
+	eventtest.Load(t, "testdata/request.json", &req)
 	return req
 }
 
@@ -63,7 +63,7 @@ func fixtureRecord(t *testing.T) certificate.Record {
 
 type testEnv struct {
 	handler *Handler
-	records *functest.Records
+	records *eventtest.Records
 	tokens  *fakeTokens
 	logs    *bytes.Buffer
 }
@@ -72,7 +72,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
 	rec := fixtureRecord(t)
 	e := &testEnv{
-		records: &functest.Records{Records: map[string]certificate.Record{rec.SerialNumber: rec}},
+		records: &eventtest.Records{Records: map[string]certificate.Record{rec.SerialNumber: rec}},
 		tokens:  &fakeTokens{token: oauth.TokenResponse{AccessToken: issuedToken, TokenType: "Bearer", ExpiresIn: 3600}},
 		logs:    &bytes.Buffer{},
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/mtls-api/mtls-api/functions/internal/accesstoken"
 	"github.com/mtls-api/mtls-api/functions/internal/certcheck"
 	"github.com/mtls-api/mtls-api/functions/internal/cognito"
-	"github.com/mtls-api/mtls-api/functions/internal/functest"
+	"github.com/mtls-api/mtls-api/functions/internal/eventtest"
 	"github.com/mtls-api/mtls-api/functions/internal/jwks"
 	"github.com/mtls-api/mtls-api/functions/internal/secret"
 	"github.com/mtls-api/mtls-api/shared/apigw"
@@ -131,7 +131,7 @@ func TestIntegrationDependencyFailures(t *testing.T) {
 
 func newCert(t *testing.T) *apigw.ClientCert {
 	t.Helper()
-	c := functest.Certificate(t, functest.CertOptions{CommonName: "demo-client"})
+	c := eventtest.Certificate(t, eventtest.CertOptions{CommonName: "demo-client"})
 	return &apigw.ClientCert{Certificate: c, SerialNumber: certificate.FormatSerial(c.SerialNumber), FingerprintSHA256: certificate.Fingerprint(c.Raw)}
 }
 

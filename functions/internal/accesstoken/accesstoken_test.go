@@ -16,7 +16,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/mtls-api/mtls-api/functions/internal/accesstoken"
-	"github.com/mtls-api/mtls-api/functions/internal/functest"
+	"github.com/mtls-api/mtls-api/functions/internal/eventtest"
 	"github.com/mtls-api/mtls-api/functions/internal/jwks"
 	"github.com/mtls-api/mtls-api/shared/cognitolocal"
 	"github.com/mtls-api/mtls-api/shared/oauth"
@@ -51,7 +51,7 @@ type fixture struct {
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	clock := func() time.Time { return now }
-	testKey, otherKey := functest.RSAKey(t, "issuer", 2048), functest.RSAKey(t, "other", 2048)
+	testKey, otherKey := eventtest.RSAKey(t, "issuer", 2048), eventtest.RSAKey(t, "other", 2048)
 	issuer, err := cognitolocal.New("http://127.0.0.1:9", cognitolocal.Options{Key: testKey, Now: clock})
 	if err != nil {
 		t.Fatal(err)

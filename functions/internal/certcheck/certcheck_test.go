@@ -10,7 +10,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/mtls-api/mtls-api/functions/internal/certcheck"
-	"github.com/mtls-api/mtls-api/functions/internal/functest"
+	"github.com/mtls-api/mtls-api/functions/internal/eventtest"
 	"github.com/mtls-api/mtls-api/shared/apigw"
 	"github.com/mtls-api/mtls-api/shared/certificate"
 	"github.com/mtls-api/mtls-api/shared/certstore"
@@ -25,7 +25,7 @@ func (f fakeRecords) Get(context.Context, string) (certificate.Record, error) { 
 
 func TestCheck(t *testing.T) {
 	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
-	cert := functest.Certificate(t, functest.CertOptions{NotBefore: now.AddDate(0, -1, 0), NotAfter: now.AddDate(1, 0, 0)})
+	cert := eventtest.Certificate(t, eventtest.CertOptions{NotBefore: now.AddDate(0, -1, 0), NotAfter: now.AddDate(1, 0, 0)})
 	presented := &apigw.ClientCert{Certificate: cert, SerialNumber: certificate.FormatSerial(cert.SerialNumber), FingerprintSHA256: certificate.Fingerprint(cert.Raw)}
 	active := certificate.NewRecord(cert, "client", now)
 	revoked := active

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mtls-api/mtls-api/functions/internal/functest"
+	"github.com/mtls-api/mtls-api/functions/internal/eventtest"
 	"github.com/mtls-api/mtls-api/functions/internal/jwks"
 	"github.com/mtls-api/mtls-api/shared/cognitolocal"
 )
@@ -69,7 +69,7 @@ func newCache(url string, c *clock) *jwks.Cache {
 }
 
 func TestKeyFetchesOnceAndCaches(t *testing.T) {
-	keyA, keyB := functest.RSAKey(t, "a", 2048), functest.RSAKey(t, "b", 2048)
+	keyA, keyB := eventtest.RSAKey(t, "a", 2048), eventtest.RSAKey(t, "b", 2048)
 	srv := startKeyServer(t, keySet(jwk("a", &keyA.PublicKey), jwk("b", &keyB.PublicKey)))
 	cache := newCache(srv.url, &clock{now: time.Unix(1_800_000_000, 0)})
 
@@ -89,7 +89,7 @@ func TestKeyFetchesOnceAndCaches(t *testing.T) {
 }
 
 func TestKeyRefetchRateLimited(t *testing.T) {
-	keyA := functest.RSAKey(t, "a", 2048)
+	keyA := eventtest.RSAKey(t, "a", 2048)
 	srv := startKeyServer(t, keySet(jwk("a", &keyA.PublicKey)))
 	c := &clock{now: time.Unix(1_800_000_000, 0)}
 	cache := newCache(srv.url, c)
@@ -124,7 +124,7 @@ func TestKeyRefetchRateLimited(t *testing.T) {
 }
 
 func TestKeyFindsRotatedKey(t *testing.T) {
-	keyA, keyB := functest.RSAKey(t, "a", 2048), functest.RSAKey(t, "b", 2048)
+	keyA, keyB := eventtest.RSAKey(t, "a", 2048), eventtest.RSAKey(t, "b", 2048)
 	p := cognitolocal.StartTest(t, cognitolocal.Options{Key: keyA})
 	c := &clock{now: time.Unix(1_800_000_000, 0)}
 	cache := newCache(p.JWKSURL(), c)
@@ -178,7 +178,7 @@ func TestKeyFetchFailures(t *testing.T) {
 }
 
 func TestKeyRetriesAfterFailure(t *testing.T) {
-	keyA := functest.RSAKey(t, "a", 2048)
+	keyA := eventtest.RSAKey(t, "a", 2048)
 	srv := startKeyServer(t, "")
 	srv.set(http.StatusServiceUnavailable, "")
 	c := &clock{now: time.Unix(1_800_000_000, 0)}
@@ -204,7 +204,7 @@ func TestKeyRetriesAfterFailure(t *testing.T) {
 }
 
 func TestKeyKeepsKeysWhenRefetchFails(t *testing.T) {
-	keyA := functest.RSAKey(t, "a", 2048)
+	keyA := eventtest.RSAKey(t, "a", 2048)
 	srv := startKeyServer(t, keySet(jwk("a", &keyA.PublicKey)))
 	c := &clock{now: time.Unix(1_800_000_000, 0)}
 	cache := newCache(srv.url, c)
@@ -244,7 +244,7 @@ func TestKeyFetchTimesOut(t *testing.T) {
 }
 
 func TestKeyConcurrentCallersShareOneFetch(t *testing.T) {
-	keyA := functest.RSAKey(t, "a", 2048)
+	keyA := eventtest.RSAKey(t, "a", 2048)
 	srv := startKeyServer(t, keySet(jwk("a", &keyA.PublicKey)))
 	cache := jwks.New(srv.url, jwks.Options{})
 
@@ -263,8 +263,8 @@ func TestKeyConcurrentCallersShareOneFetch(t *testing.T) {
 }
 
 func TestParse(t *testing.T) {
-	keyA, keyB := functest.RSAKey(t, "a", 2048), functest.RSAKey(t, "b", 2048)
-	short := functest.RSAKey(t, "short", 1024)
+	keyA, keyB := eventtest.RSAKey(t, "a", 2048), eventtest.RSAKey(t, "b", 2048)
+	short := eventtest.RSAKey(t, "short", 1024)
 	tests := []struct {
 		name     string
 		set      string
@@ -307,7 +307,7 @@ func TestParse(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	keyA := functest.RSAKey(f, "a", 2048)
+	keyA := eventtest.RSAKey(f, "a", 2048)
 	f.Add([]byte(keySet(jwk("a", &keyA.PublicKey))))
 	f.Add([]byte(`{"keys":[{"kty":"RSA","kid":"x","n":"AQ","e":"AQAB"}]}`))
 	f.Add([]byte(`{"keys":null}`))

@@ -1,6 +1,6 @@
-// Package functest holds what the tests of the functions share: API Gateway event fixtures,
+// Package eventtest holds what the tests of the functions share: API Gateway event fixtures,
 // client certificates, RSA keys and an in-memory certificate table.
-package functest
+package eventtest
 
 import (
 	"bytes"
