@@ -87,9 +87,9 @@ func startLocalStack(t *testing.T, repo string) *localStack {
 	run(t, repo, "go", "build", "-o", bin, "./tools/devstack")
 	state := t.TempDir()
 
-	// t.Context is cancelled before the cleanup runs, which would kill the stack; the cleanup
-	// stops it with an interrupt instead, as Ctrl-C stops make dev, so that it stops its
-	// functions and dynalite.
+	// t.Context is cancelled before the cleanup runs, and cancelling would kill the stack. The
+	// cleanup interrupts it instead, as Ctrl-C stops make dev, so that it stops its functions
+	// and dynalite.
 	cmd := exec.CommandContext(context.WithoutCancel(t.Context()), bin, "-addr", "127.0.0.1:0", "-dir", state)
 	cmd.Dir = repo
 	cmd.Stderr = testLog{t}

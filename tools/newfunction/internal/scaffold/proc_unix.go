@@ -8,8 +8,8 @@ import (
 )
 
 // killGroupOnCancel starts cmd in its own process group and makes a cancelled context kill the
-// whole group. The commands Run starts have children of their own (make starts go run, which
-// starts the plan program); killing only the direct child would leave them writing plan files
+// whole group. The commands Run starts have children of their own: make starts go run, which
+// starts the plan program. Killing only the direct child would leave them writing plan files
 // after Run restored them.
 func killGroupOnCancel(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

@@ -13,8 +13,8 @@ import (
 	"github.com/mtls-api/mtls-api/shared/catalog"
 )
 
-// Sizes of a new function, written into its catalog entry. They suit a handler that answers
-// from the request alone; raise them in the catalog entry when the handler does more.
+// Sizes of a new function, written into its catalog entry. They suit a handler that builds its
+// response from the request alone. Raise them in the catalog entry when the handler does more.
 const (
 	defaultMemoryMB = 128
 	defaultTimeout  = 5 * time.Second

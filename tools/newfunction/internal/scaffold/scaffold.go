@@ -54,7 +54,7 @@ type Request struct {
 	// Route is the route the function serves, written as "METHOD /path", such as
 	// "GET /v1/widgets/{id}"; see catalog.ValidateRoute.
 	Route string
-	// Auth is how the route authenticates its caller: "jwt" or "mtls".
+	// Auth is the route's authentication: "jwt" or "mtls".
 	Auth string
 }
 
@@ -83,9 +83,10 @@ type Result struct {
 }
 
 // Run creates the function req describes in the repository opts.Dir. On error, nothing in
-// the repository is changed: input errors wrap one of the Err values and are returned before
-// any write; a failure after the first write (a generated package that does not compile, a
-// failing plan command, a cancelled ctx) removes the new files and restores PlanDir.
+// the repository is changed. Input errors wrap one of the Err values and are returned before
+// any write. A failure after the first write, such as a generated package that does not
+// compile, a failing plan command or a cancelled ctx, removes the new files and restores
+// PlanDir.
 func Run(ctx context.Context, req Request, opts Options) (*Result, error) {
 	opts = withDefaults(opts)
 	root, err := filepath.Abs(opts.Dir)

@@ -297,7 +297,7 @@ func testPlansInclude(repo string) func(*testing.T) {
 	}
 }
 
-// copyRepository copies the files git knows about (tracked, and untracked but not ignored) into
+// copyRepository copies the files that git lists (tracked, and untracked but not ignored) into
 // a temporary folder, and links node_modules for the tests that start dynalite.
 func copyRepository(t *testing.T) string {
 	t.Helper()
