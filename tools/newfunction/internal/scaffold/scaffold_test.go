@@ -29,6 +29,11 @@ const commandTimeout = 10 * time.Minute
 // catalog, the new functions and the Pulumi program anew. The cases run in order: the
 // rejections first, then the two functions are created, then the checks that need them.
 func TestScaffold(t *testing.T) {
+	// make test runs these tests inside make, whose flags (such as a -j job server) would
+	// otherwise reach the make commands below.
+	for _, name := range []string{"MAKEFLAGS", "MFLAGS", "MAKELEVEL"} {
+		t.Setenv(name, "")
+	}
 	repo := copyRepository(t)
 
 	t.Run("rejections", testRejections(repo))
