@@ -12,4 +12,9 @@ if [[ $# -ne 3 ]]; then
   exit 2
 fi
 
-exec go run ./tools/newfunction -name "$1" -route "$2" -auth "$3"
+# Built rather than run with go run, which would add its own "exit status" line to every
+# rejection.
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+go build -o "$tmp/newfunction" ./tools/newfunction
+"$tmp/newfunction" -name "$1" -route "$2" -auth "$3"
