@@ -40,9 +40,10 @@ check_vet() {
   go vet "${patterns[@]}"
 }
 
-# golangci-lint loads one module at a time, so it runs in each module's folder. The go.work file
-# above them still applies, so each module sees the others at their workspace versions, as go
-# build does. Every module is checked even when an earlier one has findings.
+# golangci-lint runs in each module's folder: at the root, ./... matches no module of go.work,
+# and golangci-lint treats one module as one project. The go.work file above the modules still
+# applies, so each module sees the others at their workspace versions, as go build does. Every
+# module is checked even when an earlier one has findings.
 check_golangci_lint() {
   ensure_tools
   local status=0 module
