@@ -75,14 +75,16 @@ func (r *runner) undo(created []string, plans *dirSnapshot) error {
 	return errors.Join(errs...)
 }
 
-// dirSnapshot records the regular files under a folder of the repository, so that the folder
-// can be compared with and restored to that state.
+// dirSnapshot records the folders and regular files under a folder of the repository, so that
+// the folder can be compared with and restored to that state.
 type dirSnapshot struct {
 	repo    *os.Root
 	dir     string
 	existed bool
 	// files maps paths relative to the repository root, with slashes, to their state.
 	files map[string]snapshotFile
+	// dirs holds the paths of the folders under dir, dir included.
+	dirs map[string]bool
 }
 
 type snapshotFile struct {
@@ -91,7 +93,7 @@ type snapshotFile struct {
 }
 
 func snapshotDir(repo *os.Root, dir string) (*dirSnapshot, error) {
-	s := &dirSnapshot{repo: repo, dir: dir, files: map[string]snapshotFile{}}
+	s := &dirSnapshot{repo: repo, dir: dir, files: map[string]snapshotFile{}, dirs: map[string]bool{}}
 	info, err := repo.Stat(dir)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
@@ -104,8 +106,15 @@ func snapshotDir(repo *os.Root, dir string) (*dirSnapshot, error) {
 	s.existed = true
 
 	err = fs.WalkDir(repo.FS(), dir, func(name string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
+		if err != nil {
 			return err
+		}
+		if d.IsDir() {
+			s.dirs[name] = true
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			return nil
 		}
 		info, err := d.Info()
 		if err != nil {
@@ -121,6 +130,19 @@ func snapshotDir(repo *os.Root, dir string) (*dirSnapshot, error) {
 	return s, err
 }
 
+// readFile returns the current state of the file name.
+func (s *dirSnapshot) readFile(name string) (snapshotFile, error) {
+	info, err := s.repo.Lstat(name)
+	if err != nil {
+		return snapshotFile{}, err
+	}
+	if !info.Mode().IsRegular() {
+		return snapshotFile{}, fmt.Errorf("%s is no longer a regular file", name)
+	}
+	content, err := s.repo.ReadFile(name)
+	return snapshotFile{content: content, mode: info.Mode().Perm()}, err
+}
+
 // changes returns the paths of the files created, changed or removed since the snapshot.
 func (s *dirSnapshot) changes() ([]string, error) {
 	now, err := snapshotDir(s.repo, s.dir)
@@ -129,7 +151,7 @@ func (s *dirSnapshot) changes() ([]string, error) {
 	}
 	var changed []string
 	for name, f := range now.files {
-		if old, ok := s.files[name]; !ok || !bytes.Equal(old.content, f.content) {
+		if old, ok := s.files[name]; !ok || !old.equal(f) {
 			changed = append(changed, name)
 		}
 	}
@@ -142,9 +164,12 @@ func (s *dirSnapshot) changes() ([]string, error) {
 	return changed, nil
 }
 
-// restore puts the folder back as recorded: files written since are removed, changed or
-// removed files get their recorded content and mode back, and a folder that did not exist is
-// removed.
+func (f snapshotFile) equal(other snapshotFile) bool {
+	return f.mode == other.mode && bytes.Equal(f.content, other.content)
+}
+
+// restore puts the folder back as recorded: files and folders created since are removed, and
+// changed or removed files get their recorded content and mode back.
 func (s *dirSnapshot) restore() error {
 	if !s.existed {
 		if err := s.repo.RemoveAll(s.dir); err != nil {
@@ -159,6 +184,11 @@ func (s *dirSnapshot) restore() error {
 		if err != nil {
 			return err
 		}
+		if d.IsDir() && !s.dirs[name] {
+			// A new folder holds only new entries: remove it whole.
+			added = append(added, name)
+			return fs.SkipDir
+		}
 		if _, ok := s.files[name]; !ok && !d.IsDir() {
 			added = append(added, name)
 		}
@@ -166,12 +196,20 @@ func (s *dirSnapshot) restore() error {
 	})
 	errs = append(errs, err)
 	for _, name := range added {
-		errs = append(errs, s.repo.Remove(name))
+		errs = append(errs, s.repo.RemoveAll(name))
 	}
 
+	for name := range s.dirs {
+		errs = append(errs, s.repo.MkdirAll(name, dirMode))
+	}
 	for name, f := range s.files {
-		current, err := s.repo.ReadFile(name)
-		if err == nil && bytes.Equal(current, f.content) {
+		if current, err := s.readFile(name); err == nil && current.equal(f) {
+			continue
+		}
+		// Remove what is there first, so that a symbolic link put in the file's place is
+		// replaced rather than written through.
+		if err := s.repo.Remove(name); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
 			continue
 		}
 		if err := s.repo.MkdirAll(path.Dir(name), dirMode); err != nil {

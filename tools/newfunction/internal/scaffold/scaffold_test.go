@@ -147,7 +147,16 @@ func runRejections(t *testing.T, repo string, tests []rejectionCase) {
 func testUndoAfterFailedPlan(repo string) func(*testing.T) {
 	return func(t *testing.T) {
 		before := snapshot(t, repo)
-		plan := []string{"sh", "-c", "echo changed >> infra/plans/dev.txt && echo new > infra/plans/new.txt && exit 3"}
+		// The plan command changes, adds, removes and re-links files before it fails.
+	plan := []string{"sh", "-c", strings.Join([]string{
+		"echo changed >> infra/plans/dev.txt",
+		"chmod 600 infra/plans/prod.txt",
+		"echo new > infra/plans/new.txt",
+		"mkdir -p infra/plans/extra/deep && echo new > infra/plans/extra/deep/new.txt",
+		"rm -r infra/plans/testdata",
+		"mv infra/plans/dev.txt infra/plans/dev.old && ln -s ../../go.work infra/plans/dev.txt",
+		"exit 3",
+	}, " && ")}
 
 		_, err := scaffold.Run(commandContext(t),
 			scaffold.Request{Name: "failing", Route: "GET /v1/failing", Auth: "jwt"},
