@@ -72,7 +72,8 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 
-	cmd := exec.Command("node", "-e", launcher, module)
+	// The server outlives ctx, which bounds only the start-up; Stop ends the process.
+	cmd := exec.Command("node", "-e", launcher, module) //nolint:noctx // see above
 	cmd.Stderr = opts.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -108,26 +109,31 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		s.Endpoint = "http://127.0.0.1:" + strconv.Itoa(port)
 		return s, nil
 	case err := <-s.done:
-		return nil, fmt.Errorf("dynalite: exited before listening: %v", err)
+		return nil, fmt.Errorf("dynalite: exited before listening: %w", err)
 	case <-ctx.Done():
 		_ = s.Stop()
 		return nil, fmt.Errorf("dynalite: not listening after %s: %w", startTimeout, ctx.Err())
 	}
 }
 
-// Stop ends the server and waits for it to exit.
+// Stop ends the server and waits for it to exit. It returns the process's exit error, if any;
+// a second call returns nil.
 func (s *Server) Stop() error {
 	_ = s.stdin.Close()
 	if s.cmd.Process != nil {
 		_ = s.cmd.Process.Signal(os.Interrupt)
 	}
 	select {
-	case <-s.done:
+	case err := <-s.done:
+		if err != nil {
+			return fmt.Errorf("dynalite: %w", err)
+		}
+		return nil
 	case <-time.After(5 * time.Second):
 		_ = s.cmd.Process.Kill()
-		<-s.done
+		err := <-s.done
+		return fmt.Errorf("dynalite: killed after not stopping within 5s: %w", err)
 	}
-	return nil
 }
 
 // Client returns a DynamoDB client for the server, with static dummy credentials.

@@ -124,53 +124,63 @@ func TestSaveRejectsOverwrite(t *testing.T) {
 func TestLoadRejects(t *testing.T) {
 	tests := []struct {
 		name    string
-		break_  func(t *testing.T, dir string)
+		corrupt func(t *testing.T, dir string)
 		wantErr error
 		wantMsg string
 	}{
 		{
 			name:    "empty directory",
-			break_:  func(t *testing.T, dir string) { removeAll(t, dir) },
+			corrupt: func(t *testing.T, dir string) { t.Helper(); removeAll(t, dir) },
 			wantErr: ca.ErrNotInitialized,
 		},
 		{
-			name:    "key readable by group",
-			break_:  func(t *testing.T, dir string) { chmod(t, filepath.Join(dir, ca.IntermediateKeyFile), 0o640) },
+			name: "key readable by group",
+			corrupt: func(t *testing.T, dir string) {
+				t.Helper()
+				chmod(t, filepath.Join(dir, ca.IntermediateKeyFile), 0o640)
+			},
 			wantErr: ca.ErrKeyPermissions,
 			wantMsg: "chmod 600",
 		},
 		{
 			name:    "root key readable by others",
-			break_:  func(t *testing.T, dir string) { chmod(t, filepath.Join(dir, ca.RootKeyFile), 0o604) },
+			corrupt: func(t *testing.T, dir string) { t.Helper(); chmod(t, filepath.Join(dir, ca.RootKeyFile), 0o604) },
 			wantErr: ca.ErrKeyPermissions,
 		},
 		{
 			name:    "intermediate key missing",
-			break_:  func(t *testing.T, dir string) { remove(t, filepath.Join(dir, ca.IntermediateKeyFile)) },
+			corrupt: func(t *testing.T, dir string) { t.Helper(); remove(t, filepath.Join(dir, ca.IntermediateKeyFile)) },
 			wantErr: fs.ErrNotExist,
 		},
 		{
 			name: "key of another certificate",
-			break_: func(t *testing.T, dir string) {
+			corrupt: func(t *testing.T, dir string) {
+				t.Helper()
 				copyFile(t, filepath.Join(dir, ca.RootKeyFile), filepath.Join(dir, ca.IntermediateKeyFile))
 			},
 			wantMsg: "does not match the public key",
 		},
 		{
-			name:    "certificate not PEM",
-			break_:  func(t *testing.T, dir string) { writeFile(t, filepath.Join(dir, ca.RootCertFile), "not a certificate") },
+			name: "certificate not PEM",
+			corrupt: func(t *testing.T, dir string) {
+				t.Helper()
+				writeFile(t, filepath.Join(dir, ca.RootCertFile), "not a certificate")
+			},
 			wantMsg: "no PEM CERTIFICATE block",
 		},
 		{
-			name:    "key not PKCS#8",
-			break_:  func(t *testing.T, dir string) { writeFile(t, filepath.Join(dir, ca.IntermediateKeyFile), "junk") },
+			name: "key not PKCS#8",
+			corrupt: func(t *testing.T, dir string) {
+				t.Helper()
+				writeFile(t, filepath.Join(dir, ca.IntermediateKeyFile), "junk")
+			},
 			wantMsg: "not a PKCS#8 PEM private key",
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, dir := savedAuthority(t)
-			tt.break_(t, dir)
+			tt.corrupt(t, dir)
 
 			_, err := ca.Load(dir, ca.Options{})
 			if err == nil {
