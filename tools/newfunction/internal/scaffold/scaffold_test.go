@@ -148,15 +148,15 @@ func testUndoAfterFailedPlan(repo string) func(*testing.T) {
 	return func(t *testing.T) {
 		before := snapshot(t, repo)
 		// The plan command changes, adds, removes and re-links files before it fails.
-	plan := []string{"sh", "-c", strings.Join([]string{
-		"echo changed >> infra/plans/dev.txt",
-		"chmod 600 infra/plans/prod.txt",
-		"echo new > infra/plans/new.txt",
-		"mkdir -p infra/plans/extra/deep && echo new > infra/plans/extra/deep/new.txt",
-		"rm -r infra/plans/testdata",
-		"mv infra/plans/dev.txt infra/plans/dev.old && ln -s ../../go.work infra/plans/dev.txt",
-		"exit 3",
-	}, " && ")}
+		plan := []string{"sh", "-c", strings.Join([]string{
+			"echo changed >> infra/plans/dev.txt",
+			"chmod 600 infra/plans/prod.txt",
+			"echo new > infra/plans/new.txt",
+			"mkdir -p infra/plans/extra/deep && echo new > infra/plans/extra/deep/new.txt",
+			"rm -r infra/plans/testdata",
+			"mv infra/plans/dev.txt infra/plans/dev.old && ln -s ../../go.work infra/plans/dev.txt",
+			"exit 3",
+		}, " && ")}
 
 		_, err := scaffold.Run(commandContext(t),
 			scaffold.Request{Name: "failing", Route: "GET /v1/failing", Auth: "jwt"},
