@@ -18,7 +18,7 @@ import (
 	"github.com/mtls-api/mtls-api/shared/oauth"
 )
 
-// DefaultTimeout bounds one token request when Config.Timeout is zero.
+// DefaultTimeout bounds one call of Client.Token when Config.Timeout is zero.
 const DefaultTimeout = 5 * time.Second
 
 // maxResponseBytes bounds the token endpoint's response body. A Cognito access token is
@@ -45,8 +45,8 @@ type Config struct {
 	Secret SecretSource
 	// HTTPClient sends the requests. Nil means http.DefaultClient.
 	HTTPClient *http.Client
-	// Timeout bounds one token request, on top of any deadline of the caller's context. Zero
-	// means DefaultTimeout.
+	// Timeout bounds one call of Token, the secret read included, on top of any deadline of
+	// the caller's context. Zero means DefaultTimeout.
 	Timeout time.Duration
 }
 
@@ -74,17 +74,18 @@ func New(config Config) (*Client, error) {
 	return &Client{config: config}, nil
 }
 
-// Token requests an access token for scope. Errors from the secret source are returned
-// wrapped as they are; every failure of the token endpoint wraps ErrTokenEndpoint. No error
-// contains the secret or a token.
+// Token requests an access token for scope. The timeout bounds the secret read and the
+// token request together, so a hanging Secrets Manager cannot outlast it either. Errors from
+// the secret source are returned wrapped as they are; every failure of the token endpoint
+// wraps ErrTokenEndpoint. No error contains the secret or a token.
 func (c *Client) Token(ctx context.Context, scope string) (oauth.TokenResponse, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.config.Timeout)
+	defer cancel()
+
 	secret, err := c.config.Secret.Value(ctx)
 	if err != nil {
 		return oauth.TokenResponse{}, fmt.Errorf("read client secret: %w", err)
 	}
-
-	ctx, cancel := context.WithTimeout(ctx, c.config.Timeout)
-	defer cancel()
 
 	form := url.Values{"grant_type": {oauth.GrantClientCredentials}, "scope": {scope}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.config.TokenURL, strings.NewReader(form.Encode()))

@@ -169,6 +169,40 @@ func TestTokenSecretFailure(t *testing.T) {
 	}
 }
 
+// hangingSecret blocks until its context ends, like a Secrets Manager call that never
+// returns.
+type hangingSecret struct{}
+
+func (hangingSecret) Value(ctx context.Context) (string, error) {
+	select {
+	case <-ctx.Done():
+		return "", ctx.Err()
+	case <-time.After(10 * time.Second):
+		return "", errors.New("secret read was not cancelled")
+	}
+}
+
+func TestTokenSecretHangs(t *testing.T) {
+	c, err := cognito.New(cognito.Config{
+		TokenURL: "http://127.0.0.1:1/oauth2/token",
+		ClientID: clientID,
+		Secret:   hangingSecret{},
+		Timeout:  50 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	start := time.Now()
+	_, err = c.Token(t.Context(), oauth.Scope)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Token() error = %v, want DeadlineExceeded", err)
+	}
+	if elapsed := time.Since(start); elapsed > 2*time.Second {
+		t.Errorf("Token() took %s, want it bounded by the 50ms timeout", elapsed)
+	}
+}
+
 func TestNewRejectsInvalidConfig(t *testing.T) {
 	tests := []struct {
 		name   string
