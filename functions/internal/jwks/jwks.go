@@ -3,9 +3,10 @@
 //
 // A Cache lives as long as the Lambda execution environment. It fetches the set on first use
 // and again when a token names a key id the set lacks, as happens after the issuer rotates
-// its keys. It fetches at most once per MinRefreshInterval after a successful fetch and once
-// per RetryInterval after a failed one, so that tokens with made-up key ids cannot turn the
-// function into a load generator against the issuer.
+// its keys. Once it holds keys, it fetches at most once per MinRefreshInterval, whether the
+// last fetch succeeded or not, so that tokens with made-up key ids cannot turn the function
+// into a load generator against the issuer. Until a first fetch succeeds, it retries once per
+// RetryInterval.
 package jwks
 
 import (
@@ -24,10 +25,11 @@ import (
 
 // Defaults for the zero values of Options.
 const (
-	// DefaultMinRefreshInterval is the shortest time between two fetches after a successful
-	// fetch.
+	// DefaultMinRefreshInterval is the shortest time between two fetches once the cache holds
+	// keys.
 	DefaultMinRefreshInterval = time.Minute
-	// DefaultRetryInterval is the shortest time between two fetches after a failed fetch.
+	// DefaultRetryInterval is the shortest time between two fetches while no fetch has
+	// succeeded yet.
 	DefaultRetryInterval = 5 * time.Second
 	// DefaultFetchTimeout bounds one fetch of the key set.
 	DefaultFetchTimeout = 2 * time.Second
@@ -58,11 +60,11 @@ type Options struct {
 	// FetchTimeout bounds one fetch, on top of any deadline of the caller's context. Zero means
 	// DefaultFetchTimeout.
 	FetchTimeout time.Duration
-	// MinRefreshInterval is the shortest time between a successful fetch and the next. Zero
-	// means DefaultMinRefreshInterval.
+	// MinRefreshInterval is the shortest time between two fetches once the cache holds keys.
+	// Zero means DefaultMinRefreshInterval.
 	MinRefreshInterval time.Duration
-	// RetryInterval is the shortest time between a failed fetch and the next. Zero means
-	// DefaultRetryInterval.
+	// RetryInterval is the shortest time between a failed fetch and the next while the cache
+	// holds no keys. Zero means DefaultRetryInterval.
 	RetryInterval time.Duration
 	// Now returns the current time. Nil means time.Now.
 	Now func() time.Time
@@ -119,7 +121,13 @@ func (c *Cache) Key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
 
 	keys, err := c.fetch(ctx)
 	if err != nil {
-		c.nextFetch = now.Add(c.opts.RetryInterval)
+		// Only a cache without keys retries early. With keys cached, this fetch was a refetch
+		// for an unknown key id, and those stay at one per MinRefreshInterval even when the
+		// issuer fails.
+		c.nextFetch = now.Add(c.opts.MinRefreshInterval)
+		if c.keys == nil {
+			c.nextFetch = now.Add(c.opts.RetryInterval)
+		}
 		return nil, err
 	}
 	c.keys = keys

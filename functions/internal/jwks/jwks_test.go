@@ -222,6 +222,37 @@ func TestKeyKeepsKeysWhenRefetchFails(t *testing.T) {
 	}
 }
 
+func TestKeyRefetchRateLimitedAfterFailure(t *testing.T) {
+	keyA := eventtest.RSAKey(t, "a", 2048)
+	srv := startKeyServer(t, keySet(jwk("a", &keyA.PublicKey)))
+	c := &clock{now: time.Unix(1_800_000_000, 0)}
+	cache := newCache(srv.url, c)
+	if _, err := cache.Key(t.Context(), "a"); err != nil {
+		t.Fatal(err)
+	}
+	srv.set(http.StatusInternalServerError, "")
+
+	steps := []struct {
+		name         string
+		advance      time.Duration
+		wantRequests int32
+	}{
+		{"refetch after the interval fails", jwks.DefaultMinRefreshInterval, 2},
+		{"unknown kid after the retry interval", jwks.DefaultRetryInterval + time.Second, 2},
+		{"unknown kid just before the interval", jwks.DefaultMinRefreshInterval - jwks.DefaultRetryInterval - 2*time.Second, 2},
+		{"unknown kid after the interval", 2 * time.Second, 3},
+	}
+	for _, s := range steps {
+		c.now = c.now.Add(s.advance)
+		if _, err := cache.Key(t.Context(), "z"); err == nil {
+			t.Errorf("%s: Key(z) error = nil, want an error", s.name)
+		}
+		if n := srv.requests.Load(); n != s.wantRequests {
+			t.Errorf("%s: %d fetches, want %d", s.name, n, s.wantRequests)
+		}
+	}
+}
+
 func TestKeyFetchTimesOut(t *testing.T) {
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
