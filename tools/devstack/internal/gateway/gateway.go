@@ -160,8 +160,9 @@ func (g *Gateway) serve(w http.ResponseWriter, req *Request) outcome {
 	var notAllowed *MethodNotAllowedError
 	switch {
 	case errors.As(err, &notAllowed):
-		w.Header().Set("Allow", strings.Join(notAllowed.Allowed, ", "))
-		return fail(w, http.StatusMethodNotAllowed, "method not allowed", nil)
+		// An HTTP API route key is a method and a path, so a path routed only for other
+		// methods matches no route: API Gateway returns 404, not 405, and sends no Allow header.
+		return fail(w, http.StatusNotFound, "no route for the method; the path allows "+strings.Join(notAllowed.Allowed, ", "), nil)
 	case err != nil:
 		return fail(w, http.StatusNotFound, "no route", nil)
 	}
