@@ -202,20 +202,34 @@ func TestBuildEventFields(t *testing.T) {
 
 func TestBuildEventBody(t *testing.T) {
 	binary := []byte{0xff, 0x00, 0xfe, 'a'}
+	form := "grant_type=client_credentials"
+	base64Of := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 	tests := []struct {
-		name       string
-		body       []byte
-		wantBody   string
-		wantBase64 bool
+		name        string
+		contentType string
+		body        []byte
+		wantBody    string
+		wantBase64  bool
 	}{
-		{name: "empty", body: nil, wantBody: ""},
-		{name: "form", body: []byte("grant_type=client_credentials"), wantBody: "grant_type=client_credentials"},
-		{name: "unicode text", body: []byte(`{"name":"Zoë"}`), wantBody: `{"name":"Zoë"}`},
-		{name: "binary", body: binary, wantBody: base64.StdEncoding.EncodeToString(binary), wantBase64: true},
+		{name: "empty", contentType: "application/json", body: nil, wantBody: ""},
+		{name: "form", contentType: "application/x-www-form-urlencoded", body: []byte(form), wantBody: base64Of(form), wantBase64: true},
+		{name: "form with charset", contentType: "application/x-www-form-urlencoded; charset=utf-8", body: []byte(form), wantBody: base64Of(form), wantBase64: true},
+		{name: "no content type", contentType: "", body: []byte(form), wantBody: base64Of(form), wantBase64: true},
+		{name: "malformed content type", contentType: "text/", body: []byte("hi"), wantBody: base64Of("hi"), wantBase64: true},
+		{name: "json", contentType: "application/json", body: []byte(`{"name":"Zoë"}`), wantBody: `{"name":"Zoë"}`},
+		{name: "json with charset", contentType: "Application/JSON; charset=utf-8", body: []byte(`{}`), wantBody: `{}`},
+		{name: "json suffix", contentType: "application/problem+json", body: []byte(`{}`), wantBody: `{}`},
+		{name: "plain text", contentType: "text/plain", body: []byte("hello"), wantBody: "hello"},
+		{name: "xml", contentType: "application/xml", body: []byte("<a/>"), wantBody: "<a/>"},
+		{name: "binary", contentType: "application/octet-stream", body: binary, wantBody: base64.StdEncoding.EncodeToString(binary), wantBase64: true},
+		{name: "binary labelled text", contentType: "text/plain", body: binary, wantBody: base64.StdEncoding.EncodeToString(binary), wantBase64: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newTLSRequest(t, "POST", "/oauth/token", string(tt.body), newClientCert(t))
+			if tt.contentType != "" {
+				r.Header.Set("Content-Type", tt.contentType)
+			}
 			ev := roundTrip(t, gateway.BuildEvent(gateway.DefaultAPI, routedRequest(t, r, tt.body), nil))
 			if ev.Body != tt.wantBody {
 				t.Errorf("BuildEvent().Body = %q, want %q", ev.Body, tt.wantBody)
