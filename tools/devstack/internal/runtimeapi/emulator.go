@@ -3,6 +3,7 @@ package runtimeapi
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -43,6 +44,7 @@ const (
 	HeaderTraceID     = "Lambda-Runtime-Trace-Id"
 	HeaderErrorType   = "Lambda-Runtime-Function-Error-Type"
 	trailerErrorType  = "Lambda-Runtime-Function-Error-Type"
+	trailerErrorBody  = "Lambda-Runtime-Function-Error-Body"
 	pathPrefix        = "/2018-06-01/runtime/"
 	invocationPrefix  = pathPrefix + "invocation/"
 	contentTypeJSON   = "application/json"
@@ -386,8 +388,8 @@ func (e *Emulator) postResponse(w http.ResponseWriter, r *http.Request, id strin
 		writeStatus(w, http.StatusRequestEntityTooLarge, "Function.ResponseSizeTooLarge", "response exceeds the maximum payload size")
 	case r.Trailer.Get(trailerErrorType) != "":
 		// aws-lambda-go streams the response and, when the handler's reader fails midway,
-		// names the error in a trailer instead of posting to /error.
-		inv.finish(result{err: &FunctionError{Type: r.Trailer.Get(trailerErrorType), Message: "response stream failed"}})
+		// reports the error in trailers instead of posting to /error.
+		inv.finish(result{err: trailerError(r.Trailer)})
 		w.WriteHeader(http.StatusAccepted)
 	default:
 		inv.finish(result{payload: body})
@@ -412,6 +414,20 @@ func (e *Emulator) postInitError(w http.ResponseWriter, r *http.Request) {
 	e.initError = fe
 	e.mu.Unlock()
 	writeAccepted(w)
+}
+
+// trailerError returns the error that aws-lambda-go reports in the trailers of a streamed
+// response: its type in Lambda-Runtime-Function-Error-Type, and the base64 of the JSON error
+// document in Lambda-Runtime-Function-Error-Body. A body that does not decode leaves a
+// message that says so.
+func trailerError(trailer http.Header) *FunctionError {
+	fe := &FunctionError{}
+	doc, err := base64.StdEncoding.DecodeString(trailer.Get(trailerErrorBody))
+	if err != nil || json.Unmarshal(doc, fe) != nil || fe.Message == "" {
+		fe.Message = "response stream failed; the error body trailer is missing or invalid"
+	}
+	fe.Type = trailer.Get(trailerErrorType)
+	return fe
 }
 
 // readFunctionError reads the error document of /error and /init/error. The optional

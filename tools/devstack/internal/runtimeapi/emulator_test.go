@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -54,6 +56,10 @@ func runHandler(name string) {
 	case "error":
 		lambda.Start(func(context.Context, json.RawMessage) (json.RawMessage, error) {
 			return nil, errors.New("table unavailable")
+		})
+	case "stream-error":
+		lambda.Start(func(context.Context, json.RawMessage) (io.Reader, error) {
+			return io.MultiReader(strings.NewReader(`{"partial":`), iotest.ErrReader(errors.New("disk gone"))), nil
 		})
 	case "panic":
 		lambda.Start(func(context.Context, json.RawMessage) (json.RawMessage, error) { panic("handler bug") })
@@ -169,6 +175,7 @@ func TestInvokeFailures(t *testing.T) {
 	}{
 		{name: "handler error", handler: "error", wantType: "errorString", wantMessage: "table unavailable"},
 		{name: "handler panic", handler: "panic", wantType: "string", wantMessage: "handler bug"},
+		{name: "response stream fails", handler: "stream-error", wantType: "errorString", wantMessage: "disk gone"},
 		{name: "process exits", handler: "exit", wantIs: runtimeapi.ErrExited},
 		{name: "handler hangs", handler: "hang", wantIs: runtimeapi.ErrTimeout},
 	}
