@@ -18,8 +18,9 @@ var (
 	// ErrNoCertificate means the event carries no client certificate: the authentication block
 	// is missing or empty, as it is for a request on a domain without mutual TLS.
 	ErrNoCertificate = errors.New("apigw: no client certificate in event")
-	// ErrInvalidCertificate means the event carries a client certificate that does not parse
-	// or whose parsed values disagree with the values API Gateway put beside it.
+	// ErrInvalidCertificate means the event carries a client certificate that does not parse,
+	// whose serial number is not a valid table key (zero or longer than 20 bytes), or whose
+	// parsed values disagree with the values API Gateway put beside it.
 	ErrInvalidCertificate = errors.New("apigw: invalid client certificate in event")
 )
 
@@ -63,7 +64,12 @@ func parseEventCert(ec events.APIGatewayV2HTTPRequestContextAuthenticationClient
 	if err != nil {
 		return nil, err
 	}
-	serial := certificate.FormatSerial(cert.SerialNumber)
+	// x509 parses a zero or an over-long serial number, but neither can be a key of the
+	// certificate table, so such a certificate can never be registered.
+	serial, err := certificate.CanonicalSerial(certificate.FormatSerial(cert.SerialNumber))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidCertificate, err)
+	}
 
 	// API Gateway writes the serial number next to the PEM. A disagreement means the event was
 	// not built from one certificate, so neither value can be trusted.

@@ -1,8 +1,14 @@
 package apigw_test
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
 	"errors"
+	"math/big"
 	"os"
 	"path/filepath"
 	"testing"
@@ -128,6 +134,58 @@ func TestFromHTTPRequestInvalid(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestFromHTTPRequestInvalidSerial(t *testing.T) {
+	tests := []struct {
+		name   string
+		serial *big.Int
+	}{
+		{name: "zero", serial: big.NewInt(0)},
+		{name: "longer than 20 bytes", serial: new(big.Int).Lsh(big.NewInt(1), 8*21)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cert := apigw.EventClientCert(selfSigned(t, tt.serial))
+			withoutSerial := cert
+			withoutSerial.SerialNumber = ""
+
+			for _, ec := range []events.APIGatewayV2HTTPRequestContextAuthenticationClientCert{cert, withoutSerial} {
+				req := httpEvent(t)
+				req.RequestContext.Authentication.ClientCert = ec
+
+				_, err := apigw.FromHTTPRequest(&req)
+				if !errors.Is(err, apigw.ErrInvalidCertificate) {
+					t.Errorf("FromHTTPRequest(serial %s, event serialNumber %q) = %v, want ErrInvalidCertificate",
+						tt.serial, ec.SerialNumber, err)
+				}
+			}
+		})
+	}
+}
+
+// selfSigned returns a client certificate with the given serial number.
+func selfSigned(t *testing.T, serial *big.Int) *x509.Certificate {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: serial,
+		Subject:      pkix.Name{CommonName: "client-42"},
+		NotBefore:    time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		NotAfter:     time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC),
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cert
 }
 
 func TestParseValidity(t *testing.T) {
