@@ -118,7 +118,7 @@ func (h *Handler) authorize(ctx context.Context, req *events.APIGatewayV2CustomA
 // bearerToken returns the token of an Authorization header of the Bearer scheme (RFC 6750
 // section 2.1), whose scheme name is case-insensitive.
 func bearerToken(headers map[string]string) (string, *denial) {
-	value, ok := header(headers, "Authorization")
+	value, ok := apigw.Header(headers, "Authorization")
 	if !ok || strings.TrimSpace(value) == "" {
 		return "", &denial{reason: "missingToken"}
 	}
@@ -131,20 +131,6 @@ func bearerToken(headers map[string]string) (string, *denial) {
 		return "", &denial{reason: "malformedToken"}
 	}
 	return token, nil
-}
-
-// header returns a request header. API Gateway lowercases header names in payload format
-// 2.0, but the lookup ignores case so that hand-built events work too.
-func header(headers map[string]string, name string) (string, bool) {
-	if v, ok := headers[strings.ToLower(name)]; ok {
-		return v, true
-	}
-	for k, v := range headers {
-		if strings.EqualFold(k, name) {
-			return v, true
-		}
-	}
-	return "", false
 }
 
 // tokenReason names the first reason a token failed, for the log.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/mtls-api/mtls-api/shared/apigw"
 	"github.com/mtls-api/mtls-api/shared/oauth"
 )
 
@@ -36,7 +37,8 @@ func parseBody(req *events.APIGatewayV2HTTPRequest) *failure {
 		return nil
 	}
 
-	mediaType, _, err := mime.ParseMediaType(header(req.Headers, "Content-Type"))
+	contentType, _ := apigw.Header(req.Headers, "Content-Type")
+	mediaType, _, err := mime.ParseMediaType(contentType)
 	if err != nil || mediaType != "application/x-www-form-urlencoded" {
 		return badRequest(oauth.ErrorInvalidRequest, "Content-Type must be application/x-www-form-urlencoded", "contentType")
 	}
@@ -61,20 +63,6 @@ func parseBody(req *events.APIGatewayV2HTTPRequest) *failure {
 		}
 	}
 	return nil
-}
-
-// header returns the value of a request header. API Gateway lowercases header names in
-// payload format 2.0, but the lookup ignores case so that hand-built events work too.
-func header(headers map[string]string, name string) string {
-	if v, ok := headers[strings.ToLower(name)]; ok {
-		return v
-	}
-	for k, v := range headers {
-		if strings.EqualFold(k, name) {
-			return v
-		}
-	}
-	return ""
 }
 
 func badRequest(code, description, reason string) *failure {
