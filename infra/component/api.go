@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/mtls-api/mtls-api/shared/apigw"
 	"github.com/mtls-api/mtls-api/shared/catalog"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/apigatewayv2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
@@ -111,7 +112,9 @@ func NewAPI(ctx *pulumi.Context, name string, args *APIArgs, opts ...pulumi.Reso
 }
 
 // accessLogFormat is the JSON line API Gateway writes per request, with the client
-// certificate that was presented.
+// certificate that was presented. HTTP APIs support fewer variables than REST APIs (see
+// "Customize HTTP API access logs" in the API Gateway developer guide), and read any other
+// $context.authorizer.<name> as a value of the authorizer's context.
 var accessLogFormat = map[string]string{
 	"requestId":                "$context.requestId",
 	"requestTime":              "$context.requestTime",
@@ -126,9 +129,9 @@ var accessLogFormat = map[string]string{
 	"clientCertIssuerDN":       "$context.identity.clientCert.issuerDN",
 	"clientCertSubjectDN":      "$context.identity.clientCert.subjectDN",
 	"clientCertNotAfter":       "$context.identity.clientCert.validity.notAfter",
-	"authorizerClientId":       "$context.authorizer.clientId",
-	"authorizerLatencyMillis":  "$context.authorizer.latency",
+	"authorizerClientId":       "$context.authorizer." + apigw.ContextClientID,
 	"integrationLatencyMillis": "$context.integrationLatency",
+	"responseLatencyMillis":    "$context.responseLatency",
 }
 
 func (c *API) stage(ctx *pulumi.Context, name string, args *APIArgs) error {

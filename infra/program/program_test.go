@@ -1,6 +1,7 @@
 package program_test
 
 import (
+	"encoding/json"
 	"regexp"
 	"slices"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/mtls-api/mtls-api/infra/component"
 	"github.com/mtls-api/mtls-api/infra/plan"
+	"github.com/mtls-api/mtls-api/shared/apigw"
 	"github.com/mtls-api/mtls-api/shared/catalog"
 	"github.com/mtls-api/mtls-api/shared/certstore"
 	"github.com/mtls-api/mtls-api/shared/env"
@@ -80,12 +82,52 @@ func TestStageAccessLogs(t *testing.T) {
 					t.Errorf("Stage access log format = %s, want it to contain %s", format, want)
 				}
 			}
+			var fields map[string]string
+			if err := json.Unmarshal([]byte(format), &fields); err != nil {
+				t.Fatalf("Stage access log format = %s, want a JSON object of strings: %v", format, err)
+			}
+			for field, variable := range fields {
+				if !accessLogVariable(variable) {
+					t.Errorf("access log field %s = %q, want an HTTP API access log variable", field, variable)
+				}
+			}
 			logs := d.named(t, "mtls-api-"+d.stack+"-api-access-logs", typeLogGroup)
 			if got, want := str(t, stage.Inputs, "accessLogSettings.destinationArn"), str(t, logs.Outputs, "arn"); got != want {
 				t.Errorf("Stage access log destination = %q, want the access log group %q", got, want)
 			}
 		})
 	}
+}
+
+// httpAPILogVariables are the $context variables that HTTP API access logs support, from
+// "Customize HTTP API access logs" in the API Gateway developer guide. Variables of REST APIs
+// such as $context.authorizer.latency are not among them: an HTTP API reads
+// $context.authorizer.<name> as a value of the authorizer's context instead.
+var httpAPILogVariables = []string{
+	"$context.accountId", "$context.apiId", "$context.authorizer.error",
+	"$context.authorizer.principalId", "$context.awsEndpointRequestId", "$context.dataProcessed",
+	"$context.domainName", "$context.domainPrefix", "$context.error.message",
+	"$context.error.messageString", "$context.error.responseType", "$context.extendedRequestId",
+	"$context.httpMethod", "$context.identity.clientCert.clientCertPem",
+	"$context.identity.clientCert.subjectDN", "$context.identity.clientCert.issuerDN",
+	"$context.identity.clientCert.serialNumber", "$context.identity.clientCert.validity.notBefore",
+	"$context.identity.clientCert.validity.notAfter", "$context.identity.sourceIp",
+	"$context.identity.userAgent", "$context.integration.error",
+	"$context.integration.integrationStatus", "$context.integration.latency",
+	"$context.integration.status", "$context.integrationErrorMessage", "$context.integrationLatency",
+	"$context.integrationStatus", "$context.path", "$context.protocol", "$context.requestId",
+	"$context.requestTime", "$context.requestTimeEpoch", "$context.responseLatency",
+	"$context.responseLength", "$context.routeKey", "$context.stage", "$context.status",
+}
+
+// accessLogVariable reports whether v is an HTTP API access log variable or a value of the
+// authorizer's context.
+func accessLogVariable(v string) bool {
+	if slices.Contains(httpAPILogVariables, v) {
+		return true
+	}
+	key, ok := strings.CutPrefix(v, "$context.authorizer.")
+	return ok && slices.Contains([]string{apigw.ContextSerialNumber, apigw.ContextClientID, apigw.ContextScope, apigw.ContextSubjectCN}, key)
 }
 
 func TestDomainMutualTLS(t *testing.T) {
