@@ -188,7 +188,12 @@ func TestHandleDenies(t *testing.T) {
 		{name: "oversized token", authorization: constant("Bearer " + strings.Repeat("a", maxTokenBytes+1)), wantReason: "malformedToken"},
 		{name: "garbage token", authorization: constant("Bearer not.a.jwt"), wantReason: "invalidToken"},
 		{name: "alg none", authorization: func(t *testing.T, e *testEnv) string { t.Helper(); return "Bearer " + unsignedToken(t, e) }, wantReason: "invalidSignature"},
+		{name: "tampered claims", authorization: func(t *testing.T, e *testEnv) string {
+			t.Helper()
+			return "Bearer " + tamperedToken(t, e)
+		}, wantReason: "invalidSignature"},
 		{name: "expired", authorization: bearer(func(c *oauth.AccessTokenClaims) { c.ExpiresAt = fixedNow.Add(-time.Hour).Unix() }), wantReason: "tokenExpired"},
+		{name: "issued in the future", authorization: bearer(func(c *oauth.AccessTokenClaims) { c.IssuedAt = fixedNow.Add(time.Hour).Unix() }), wantReason: "tokenNotYetValid"},
 		{name: "wrong issuer", authorization: bearer(func(c *oauth.AccessTokenClaims) {
 			c.Issuer = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other"
 		}), wantReason: "wrongIssuer"},
@@ -222,6 +227,9 @@ func TestHandleDenies(t *testing.T) {
 		{name: "record expired", authorization: bearer(nil), setup: func(e *testEnv, _ *events.APIGatewayV2CustomAuthorizerV2Request) {
 			e.records.Update(func(r *certificate.Record) { r.NotAfter = fixedNow.Add(-time.Second) })
 		}, wantReason: "expired"},
+		{name: "record not yet valid", authorization: bearer(nil), setup: func(e *testEnv, _ *events.APIGatewayV2CustomAuthorizerV2Request) {
+			e.records.Update(func(r *certificate.Record) { r.NotBefore = fixedNow.Add(time.Minute) })
+		}, wantReason: "notYetValid"},
 		{name: "fingerprint mismatch", authorization: bearer(nil), setup: func(e *testEnv, _ *events.APIGatewayV2CustomAuthorizerV2Request) {
 			e.records.Update(func(r *certificate.Record) { r.FingerprintSHA256 = strings.Repeat("f", 64) })
 		}, wantReason: "fingerprintMismatch"},
@@ -284,6 +292,18 @@ func unsignedToken(t *testing.T, e *testEnv) string {
 	parts := strings.Split(e.token(t, nil), ".")
 	header := `{"kid":"` + e.provider.KeyID() + `","alg":"none"}`
 	return b64([]byte(header)) + "." + parts[1] + "."
+}
+
+// tamperedToken returns a valid token whose client_id claim is changed after signing.
+func tamperedToken(t *testing.T, e *testEnv) string {
+	t.Helper()
+	parts := strings.Split(e.token(t, func(c *oauth.AccessTokenClaims) { c.ClientID = "other" }), ".")
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload = []byte(strings.Replace(string(payload), `"client_id":"other"`, `"client_id":"`+appClientID+`"`, 1))
+	return parts[0] + "." + b64(payload) + "." + parts[2]
 }
 
 // checkLog checks that the handler logged one JSON record with outcome and reason, and
