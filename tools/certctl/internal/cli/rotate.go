@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
+	"time"
 
 	"github.com/mtls-api/mtls-api/shared/certificate"
 	"github.com/mtls-api/mtls-api/shared/certstore"
@@ -113,19 +115,25 @@ func runSupersede(ctx context.Context, a *App, args []string) error {
 	if err != nil {
 		return err
 	}
-	successor := false
-	for _, s := range siblings {
-		successor = successor || (s.SerialNumber != key && s.Status == certificate.StatusActive)
-	}
+	now := a.now()
+	successor := slices.ContainsFunc(siblings, func(s certificate.Record) bool {
+		return s.SerialNumber != key && usable(s, now)
+	})
 	if !successor && rec.Status == certificate.StatusActive {
-		return fmt.Errorf("client %s has no other active certificate, so superseding %s would lock it out; rotate first with certctl rotate", rec.ClientID, key)
+		return fmt.Errorf("client %s has no other active certificate within its validity period, so superseding %s would lock it out; rotate first with certctl rotate", rec.ClientID, key)
 	}
 
-	updated, err := store.Supersede(ctx, key, a.now())
+	updated, err := store.Supersede(ctx, key, now)
 	if err != nil {
 		return explainStatusError(ctx, store, key, err)
 	}
 	a.progress("superseded certificate %s of client %s", key, updated.ClientID)
 	printRecord(a, updated)
 	return nil
+}
+
+// usable reports whether the token and authorizer functions accept rec's certificate at now:
+// the record is active and now lies within its validity period.
+func usable(rec certificate.Record, now time.Time) bool {
+	return rec.Status == certificate.StatusActive && !now.Before(rec.NotBefore) && !now.After(rec.NotAfter)
 }

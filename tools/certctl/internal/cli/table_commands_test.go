@@ -309,3 +309,21 @@ func TestSupersedeRejectsLastActive(t *testing.T) {
 	}
 	wantFailure(t, e.run("supersede", "--serial", "999"), cli.ExitError, "certificate 999 is not registered")
 }
+
+func TestSupersedeRejectsExpiredSuccessor(t *testing.T) {
+	e := newEnv(t)
+	e.initCA()
+	short := e.issue("partner-a", "short.pem", "--register", "--validity", "1d")
+	e.now = epoch.Add(time.Hour)
+	current := e.issue("partner-a", "current.pem", "--register", "--validity", "90d")
+	e.now = epoch.Add(48 * time.Hour)
+
+	// The only other active certificate of partner-a has expired, so it cannot take over.
+	wantFailure(t, e.run("supersede", "--serial", serialOf(current)), cli.ExitError, "no other active certificate", serialOf(current))
+	if got := e.record(serialOf(current)).Status; got != certificate.StatusActive {
+		t.Errorf("status = %q, want active", got)
+	}
+	if got := e.record(serialOf(short)).Status; got != certificate.StatusActive {
+		t.Errorf("expired certificate status = %q, want active, untouched", got)
+	}
+}
