@@ -192,6 +192,19 @@ func TestIssueClientDefaults(t *testing.T) {
 	}
 }
 
+func TestIssueClientLongUnicodeName(t *testing.T) {
+	a, _ := newAuthority(t, ca.Config{})
+	cn := strings.Repeat("é", 64) // 64 characters in 128 bytes, within ub-common-name.
+
+	kp, err := a.IssueClient(ca.ClientRequest{ClientID: "partner-e", CommonName: cn})
+	if err != nil {
+		t.Fatalf("IssueClient(CommonName of 64 characters) = %v, want nil", err)
+	}
+	if got := kp.Certificate.Subject.CommonName; got != cn {
+		t.Errorf("CommonName = %q, want %q", got, cn)
+	}
+}
+
 func TestIssueClientRejects(t *testing.T) {
 	a, _ := newAuthority(t, ca.Config{})
 
@@ -202,7 +215,11 @@ func TestIssueClientRejects(t *testing.T) {
 	}{
 		{name: "empty client id", req: ca.ClientRequest{}, wantErr: "invalid client id: empty"},
 		{name: "client id with slash", req: ca.ClientRequest{ClientID: "a/b"}, wantErr: `"a/b" has '/' at position 2`},
-		{name: "long common name", req: ca.ClientRequest{ClientID: "a", CommonName: strings.Repeat("x", 65)}, wantErr: "1 to 64 characters"},
+		{name: "long common name", req: ca.ClientRequest{ClientID: "a", CommonName: strings.Repeat("x", 65)}, wantErr: "1 to 64 UTF-8 characters"},
+		{name: "blank common name", req: ca.ClientRequest{ClientID: "a", CommonName: "   "}, wantErr: "1 to 64 UTF-8 characters"},
+		{name: "invalid UTF-8 common name", req: ca.ClientRequest{ClientID: "a", CommonName: "Partner \xff"}, wantErr: "1 to 64 UTF-8 characters"},
+		{name: "common name with newline", req: ca.ClientRequest{ClientID: "a", CommonName: "Partner A\nCN=admin"}, wantErr: "control character at byte 10"},
+		{name: "common name with NUL", req: ca.ClientRequest{ClientID: "a", CommonName: "Partner\x00A"}, wantErr: "control character at byte 8"},
 		{name: "negative validity", req: ca.ClientRequest{ClientID: "a", Validity: -time.Hour}, wantErr: "negative"},
 		{name: "outlives intermediate", req: ca.ClientRequest{ClientID: "a", Validity: ca.DefaultIntermediateValidity + time.Hour}, wantErr: "after the intermediate CA"},
 	}

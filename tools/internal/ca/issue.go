@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // ClientIDURIPrefix starts the URI subject alternative name that carries a client id.
@@ -52,8 +54,13 @@ func (a *Authority) IssueClient(req ClientRequest) (KeyPair, error) {
 	if cn == "" {
 		cn = req.ClientID
 	}
-	if strings.TrimSpace(cn) == "" || len(cn) > 64 {
-		return KeyPair{}, fmt.Errorf("ca: common name %q must have 1 to 64 characters (RFC 5280 ub-common-name)", cn)
+	if strings.TrimSpace(cn) == "" || utf8.RuneCountInString(cn) > 64 || !utf8.ValidString(cn) {
+		return KeyPair{}, fmt.Errorf("ca: common name %q must have 1 to 64 UTF-8 characters (RFC 5280 ub-common-name)", cn)
+	}
+	// A control character would reach the subject DN that logs, the certificate table and the
+	// health response print.
+	if i := strings.IndexFunc(cn, unicode.IsControl); i >= 0 {
+		return KeyPair{}, fmt.Errorf("ca: common name %q has a control character at byte %d; use printable text", cn, i+1)
 	}
 	uri, err := url.Parse(ClientIDURIPrefix + req.ClientID)
 	if err != nil {
