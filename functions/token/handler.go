@@ -131,12 +131,17 @@ func certFailure(err error) *failure {
 
 // tokenFailure maps an error of the token issuer to a response.
 func tokenFailure(err error) *failure {
-	if errors.Is(err, cognito.ErrTokenEndpoint) {
+	switch {
+	case errors.Is(err, cognito.ErrTokenEndpoint):
 		return &failure{status: http.StatusBadGateway, code: oauth.ErrorServerError,
 			description: "the authorization server failed", reason: "tokenEndpoint", err: err}
+	case errors.Is(err, cognito.ErrClientSecret):
+		return &failure{status: http.StatusInternalServerError, code: oauth.ErrorServerError,
+			description: "internal error", reason: "secretUnavailable", err: err}
+	default:
+		return &failure{status: http.StatusInternalServerError, code: oauth.ErrorServerError,
+			description: "internal error", reason: "tokenError", err: err}
 	}
-	return &failure{status: http.StatusInternalServerError, code: oauth.ErrorServerError,
-		description: "internal error", reason: "tokenError", err: err}
 }
 
 func rejectionDescription(reason certificate.Reason) string {

@@ -277,8 +277,15 @@ func TestHandleRejects(t *testing.T) {
 			wantStatus: 502, wantError: oauth.ErrorServerError, wantReason: "tokenEndpoint",
 		},
 		{
-			name:       "secret unreadable",
-			setup:      func(e *testEnv) { e.tokens.err = errors.New("read client secret: get secret arn: AccessDenied") },
+			name: "secret unreadable",
+			setup: func(e *testEnv) {
+				e.tokens.err = fmt.Errorf("%w: get secret arn: AccessDenied", cognito.ErrClientSecret)
+			},
+			wantStatus: 500, wantError: oauth.ErrorServerError, wantReason: "secretUnavailable",
+		},
+		{
+			name:       "token issuer fails otherwise",
+			setup:      func(e *testEnv) { e.tokens.err = errors.New("unexpected") },
 			wantStatus: 500, wantError: oauth.ErrorServerError, wantReason: "tokenError",
 		},
 	}
@@ -318,7 +325,7 @@ func TestHandleRejects(t *testing.T) {
 				t.Errorf("body %q leaks an internal error", resp.Body)
 			}
 			wantCalls := 0
-			if tt.wantReason == "tokenEndpoint" || tt.wantReason == "tokenError" {
+			if tt.wantReason == "tokenEndpoint" || tt.wantReason == "secretUnavailable" || tt.wantReason == "tokenError" {
 				wantCalls = 1
 			}
 			if e.tokens.calls != wantCalls {

@@ -25,9 +25,15 @@ const DefaultTimeout = 5 * time.Second
 // about 1 KiB.
 const maxResponseBytes = 64 << 10
 
-// ErrTokenEndpoint means the token endpoint could not be reached, returned an error, or
-// returned a response that is not a usable token. Check it with errors.Is.
-var ErrTokenEndpoint = errors.New("cognito: token endpoint failed")
+// Errors returned by Client.Token. Check them with errors.Is.
+var (
+	// ErrTokenEndpoint means the token endpoint could not be reached, returned an error, or
+	// returned a response that is not a usable token.
+	ErrTokenEndpoint = errors.New("cognito: token endpoint failed")
+	// ErrClientSecret means the app client's secret could not be read, such as when Secrets
+	// Manager fails or does not respond within the timeout.
+	ErrClientSecret = errors.New("cognito: read client secret")
+)
 
 // SecretSource returns the app client's secret.
 type SecretSource interface {
@@ -75,16 +81,16 @@ func New(config Config) (*Client, error) {
 }
 
 // Token requests an access token for scope. The timeout bounds the secret read and the
-// token request together, so a hanging Secrets Manager cannot outlast it either. Errors from
-// the secret source are returned wrapped as they are; every failure of the token endpoint
-// wraps ErrTokenEndpoint. No error contains the secret or a token.
+// token request together, so a hanging Secrets Manager cannot outlast it either. A failed
+// secret read wraps ErrClientSecret and the secret source's error; every failure of the token
+// endpoint wraps ErrTokenEndpoint. No error contains the secret or a token.
 func (c *Client) Token(ctx context.Context, scope string) (oauth.TokenResponse, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.config.Timeout)
 	defer cancel()
 
 	secret, err := c.config.Secret.Value(ctx)
 	if err != nil {
-		return oauth.TokenResponse{}, fmt.Errorf("read client secret: %w", err)
+		return oauth.TokenResponse{}, fmt.Errorf("%w: %w", ErrClientSecret, err)
 	}
 
 	form := url.Values{"grant_type": {oauth.GrantClientCredentials}, "scope": {scope}}

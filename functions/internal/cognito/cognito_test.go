@@ -164,8 +164,8 @@ func TestTokenSecretFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = c.Token(t.Context(), oauth.Scope)
-	if err == nil || errors.Is(err, cognito.ErrTokenEndpoint) {
-		t.Fatalf("Token() error = %v, want a secret error that is not ErrTokenEndpoint", err)
+	if !errors.Is(err, cognito.ErrClientSecret) || errors.Is(err, cognito.ErrTokenEndpoint) {
+		t.Fatalf("Token() error = %v, want ErrClientSecret and not ErrTokenEndpoint", err)
 	}
 }
 
@@ -195,8 +195,8 @@ func TestTokenSecretHangs(t *testing.T) {
 
 	start := time.Now()
 	_, err = c.Token(t.Context(), oauth.Scope)
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Token() error = %v, want DeadlineExceeded", err)
+	if !errors.Is(err, cognito.ErrClientSecret) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Token() error = %v, want ErrClientSecret and DeadlineExceeded", err)
 	}
 	if elapsed := time.Since(start); elapsed > 2*time.Second {
 		t.Errorf("Token() took %s, want it bounded by the 50ms timeout", elapsed)
