@@ -19,6 +19,10 @@ const (
 	// in the package documentation does not state it. The stricter reading, 10^6 bytes, is used.
 	MaxSize = 1_000_000
 	// MaxChainLength is the largest number of CA certificates in one chain, root included.
+	// NOTE: the API Gateway page cited in the package documentation gives a maximum chain
+	// length of four without saying whether the client certificate counts. If it does, a
+	// bundle with a chain of four CA certificates passes here and fails for clients there.
+	// The project's own CA uses chains of two.
 	MaxChainLength = 4
 	// MinRSABits is the smallest RSA modulus API Gateway supports.
 	MinRSABits = 2048
