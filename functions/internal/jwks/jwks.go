@@ -42,6 +42,9 @@ const (
 	// minKeyBits is the smallest RSA modulus accepted (RFC 7518 section 3.3 requires at
 	// least 2048 bits for RS256).
 	minKeyBits = 2048
+	// maxKeyBits is the largest RSA modulus accepted, the limit crypto/tls puts on peer keys,
+	// because every signature check costs time that grows with the modulus.
+	maxKeyBits = 8192
 )
 
 // Errors returned by Cache.Key. Check them with errors.Is.
@@ -183,7 +186,7 @@ type jsonKey struct {
 
 // Parse returns the RSA signature keys of a JSON Web Key Set by key id. It skips keys of other
 // types, uses or algorithms, and rejects a set with no usable key, a key without an id, a
-// repeated id or an RSA key shorter than 2048 bits.
+// repeated id or an RSA key shorter than 2048 or longer than 8192 bits.
 func Parse(data []byte) (map[string]*rsa.PublicKey, error) {
 	var set struct {
 		Keys []jsonKey `json:"keys"`
@@ -226,8 +229,8 @@ func rsaKey(k jsonKey) (*rsa.PublicKey, error) {
 	}
 
 	modulus := new(big.Int).SetBytes(n)
-	if modulus.BitLen() < minKeyBits {
-		return nil, fmt.Errorf("modulus has %d bits, want at least %d", modulus.BitLen(), minKeyBits)
+	if modulus.BitLen() < minKeyBits || modulus.BitLen() > maxKeyBits {
+		return nil, fmt.Errorf("modulus has %d bits, want %d to %d", modulus.BitLen(), minKeyBits, maxKeyBits)
 	}
 	exponent := new(big.Int).SetBytes(e)
 	if !exponent.IsInt64() || exponent.Int64() < 3 || exponent.Int64() > 1<<31-1 || exponent.Bit(0) == 0 {

@@ -309,6 +309,7 @@ func TestParse(t *testing.T) {
 		{"missing kid", keySet(jwk("", &keyA.PublicKey)), nil, "no kid"},
 		{"repeated kid", keySet(jwk("a", &keyA.PublicKey), jwk("a", &keyB.PublicKey)), nil, "twice"},
 		{"short key", keySet(jwk("s", &short.PublicKey)), nil, "1024 bits"},
+		{"huge key", keySet(fmt.Sprintf(`{"kty":"RSA","kid":"h","n":%q,"e":"AQAB"}`, b64(new(big.Int).Lsh(big.NewInt(1), 16383).Bytes()))), nil, "16384 bits"},
 		{"modulus not base64url", keySet(`{"kty":"RSA","kid":"x","n":"+/+/","e":"AQAB"}`), nil, "modulus"},
 		{"even exponent", keySet(strings.Replace(jwk("x", &keyA.PublicKey), `"e":"AQAB"`, `"e":"AQAA"`, 1)), nil, "exponent"},
 		{"huge exponent", keySet(strings.Replace(jwk("x", &keyA.PublicKey), `"e":"AQAB"`, `"e":"AQAAAAAAAAAB"`, 1)), nil, "exponent"},
@@ -353,7 +354,7 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("Parse() returned no keys and no error")
 		}
 		for kid, k := range keys {
-			if kid == "" || k.N.BitLen() < 2048 || k.E < 3 || k.E%2 == 0 {
+			if kid == "" || k.N.BitLen() < 2048 || k.N.BitLen() > 8192 || k.E < 3 || k.E%2 == 0 {
 				t.Fatalf("Parse() accepted key %q with %d bits and exponent %d", kid, k.N.BitLen(), k.E)
 			}
 		}
