@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -65,18 +66,22 @@ func (b Builder) compile(ctx context.Context, pkg string) ([]byte, error) {
 	return os.ReadFile(binary)
 }
 
-// buildEnv returns environ with the target platform set and with the variables removed that
-// would change the binary: GOFLAGS could add flags, and cgo would link the build machine's C
-// library.
+// pinnedEnv are the settings of every build. The go command reads a variable that is empty or
+// unset in the environment from the go env file that `go env -w` writes, so each value here is
+// non-empty. GOFLAGS repeats a flag the build passes anyway. GOARM64 is Go's default arm64
+// level, which every Lambda arm64 processor supports. GOEXPERIMENT "," enables no experiment.
+// CGO_ENABLED=0 keeps the build machine's C library out of the binary.
+var pinnedEnv = []string{"GOOS=linux", "GOARCH=arm64", "GOARM64=v8.0", "CGO_ENABLED=0", "GOFLAGS=-trimpath", "GOEXPERIMENT=,"}
+
+// buildEnv returns environ with the variables of pinnedEnv replaced by their pinned values.
 func buildEnv(environ []string) []string {
-	env := make([]string, 0, len(environ)+4)
+	env := make([]string, 0, len(environ)+len(pinnedEnv))
 	for _, kv := range environ {
 		name, _, _ := strings.Cut(kv, "=")
-		switch name {
-		case "GOOS", "GOARCH", "GOARM64", "CGO_ENABLED", "GOFLAGS", "GOEXPERIMENT":
-			continue
+		pinned := slices.ContainsFunc(pinnedEnv, func(p string) bool { return strings.HasPrefix(p, name+"=") })
+		if !pinned {
+			env = append(env, kv)
 		}
-		env = append(env, kv)
 	}
-	return append(env, "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOFLAGS=")
+	return append(env, pinnedEnv...)
 }

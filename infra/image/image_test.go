@@ -87,6 +87,35 @@ func TestBuildChangesOnlyChangedFunction(t *testing.T) {
 	}
 }
 
+func TestBuildIgnoresGoEnvSettings(t *testing.T) {
+	dir := fixture(t)
+	t.Setenv("GOENV", "off")
+	want := build(t, dir, "hello")
+
+	// Settings that `go env -w` writes to the go env file. The go command reads the file for
+	// every variable that is empty in the environment.
+	tests := []struct {
+		name, setting string
+	}{
+		{name: "compiler flags", setting: "GOFLAGS=-gcflags=-N"},
+		{name: "newer arm64 level", setting: "GOARM64=v9.0"},
+		{name: "experiment", setting: "GOEXPERIMENT=fieldtrack"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			goenv := filepath.Join(t.TempDir(), "go.env")
+			if err := os.WriteFile(goenv, []byte(tt.setting+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Setenv("GOENV", goenv)
+
+			if got := build(t, dir, "hello"); got.Digest != want.Digest {
+				t.Errorf("Build(hello) with %s in the go env file = %s, want %s as without it", tt.setting, got.Digest, want.Digest)
+			}
+		})
+	}
+}
+
 func TestBuildCompileError(t *testing.T) {
 	dir := fixture(t)
 	if err := os.WriteFile(filepath.Join(dir, "hello", "main.go"), []byte("package main\n\nfunc main() { undefined() }\n"), 0o644); err != nil {
