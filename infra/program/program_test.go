@@ -313,21 +313,40 @@ func TestInvokePermissionsScopedToAPI(t *testing.T) {
 	for _, d := range deployments(t) {
 		t.Run(d.stack, func(t *testing.T) {
 			executionArn := str(t, d.one(t, typeAPI).Outputs, "executionArn")
-			permissions := d.ofType(typePermission)
-			routes := len(d.ofType(typeRoute))
-			if len(permissions) != routes+1 {
-				t.Errorf("invoke permissions = %d, want one per route and one for the authorizer, %d", len(permissions), routes+1)
+			functionName := func(f catalog.Function) string {
+				return str(t, d.named(t, "mtls-api-"+d.stack+"-"+f.Name+"-function", typeFunction).Outputs, "name")
 			}
-			for _, p := range permissions {
-				if got := str(t, p.Inputs, "principal"); got != "apigateway.amazonaws.com" {
-					t.Errorf("permission %s principal = %q, want apigateway.amazonaws.com", p.Name, got)
+
+			// Each function may be invoked only through its own routes, and the authorizer only
+			// as the API's authorizer.
+			want := map[string]bool{}
+			for _, f := range catalog.All() {
+				for _, r := range f.Routes {
+					path := regexp.MustCompile(`\{[^/]+\}`).ReplaceAllString(r.Path, "*")
+					want[functionName(f)+" from "+executionArn+"/*/"+r.Method+path] = true
 				}
-				if got := str(t, p.Inputs, "action"); got != "lambda:InvokeFunction" {
-					t.Errorf("permission %s action = %q, want lambda:InvokeFunction", p.Name, got)
+			}
+			authorizerFn, _ := catalog.Authorizer()
+			want[functionName(authorizerFn)+" from "+executionArn+"/authorizers/"+d.one(t, typeAuthorizer).Name] = true
+
+			got := map[string]bool{}
+			for _, p := range d.ofType(typePermission) {
+				if principal := str(t, p.Inputs, "principal"); principal != "apigateway.amazonaws.com" {
+					t.Errorf("permission %s principal = %q, want apigateway.amazonaws.com", p.Name, principal)
 				}
-				source := str(t, p.Inputs, "sourceArn")
-				if !strings.HasPrefix(source, executionArn+"/") || source == executionArn+"/*" || source == executionArn+"/*/*" {
-					t.Errorf("permission %s sourceArn = %q, want one route or the authorizer of %s", p.Name, source, executionArn)
+				if action := str(t, p.Inputs, "action"); action != "lambda:InvokeFunction" {
+					t.Errorf("permission %s action = %q, want lambda:InvokeFunction", p.Name, action)
+				}
+				got[str(t, p.Inputs, "function")+" from "+str(t, p.Inputs, "sourceArn")] = true
+			}
+			for grant := range got {
+				if !want[grant] {
+					t.Errorf("invoke permission %q is not one route's or the authorizer's", grant)
+				}
+			}
+			for grant := range want {
+				if !got[grant] {
+					t.Errorf("invoke permission %q is missing", grant)
 				}
 			}
 		})
@@ -655,15 +674,20 @@ func TestTruststoreBucket(t *testing.T) {
 				}
 			}
 
+			// The deny must cover every principal, every action, and both the bucket and its
+			// objects, or some requests without TLS would still be allowed.
+			bucketArn := str(t, d.one(t, typeBucket).Outputs, "arn")
 			doc := policy(t, d.one(t, typeBucketPolicy).Inputs, "policy")
 			denies := false
 			for _, s := range doc.Statement {
-				if s.Effect == "Deny" && s.Condition["Bool"]["aws:SecureTransport"] == "false" {
+				if s.Effect == "Deny" && s.Condition["Bool"]["aws:SecureTransport"] == "false" &&
+					s.Principal["AWS"] == "*" && slices.Equal(s.Action, []string{"s3:*"}) &&
+					slices.Contains(s.Resource, bucketArn) && slices.Contains(s.Resource, bucketArn+"/*") {
 					denies = true
 				}
 			}
 			if !denies {
-				t.Errorf("bucket policy = %+v, want a deny of requests without TLS", doc)
+				t.Errorf("bucket policy = %+v, want a deny of every request without TLS to %s and its objects", doc, bucketArn)
 			}
 
 			source := value(t, d.one(t, typeObject).Inputs, "source")
