@@ -55,6 +55,9 @@ type API struct {
 	Routes map[string]*apigatewayv2.Route
 	// URL is the API's base URL, https://<domain>.
 	URL pulumi.StringOutput
+
+	// routeKeys holds the key of each route by the name its resources derive from.
+	routeKeys map[string]string
 }
 
 // NewAPI creates the API, its stage, integrations, routes, authorizer, invoke permissions and
@@ -63,7 +66,7 @@ func NewAPI(ctx *pulumi.Context, name string, args *APIArgs, opts ...pulumi.Reso
 	if args == nil {
 		return nil, fmt.Errorf("api %s: %w", name, ErrNilArgs)
 	}
-	c := &API{Routes: map[string]*apigatewayv2.Route{}}
+	c := &API{Routes: map[string]*apigatewayv2.Route{}, routeKeys: map[string]string{}}
 	if err := register(ctx, "API", name, c, opts); err != nil {
 		return nil, err
 	}
@@ -224,6 +227,14 @@ func (c *API) routes(ctx *pulumi.Context, name string, fn *Function) error {
 	}
 
 	for _, r := range fn.Catalog.Routes {
+		// Two routes such as "GET /v1/widgets" and "GET /v1-widgets" have the same slug, so their
+		// resources would have the same name.
+		routeName := prefix + "-" + routeSlug(r)
+		if other, ok := c.routeKeys[routeName]; ok {
+			return fmt.Errorf("api %s: routes %q and %q both name their resources %s: change one of the paths", name, other, r.Key(), routeName)
+		}
+		c.routeKeys[routeName] = r.Key()
+
 		routeArgs := &apigatewayv2.RouteArgs{
 			ApiId:             c.API.ID(),
 			RouteKey:          pulumi.String(r.Key()),
@@ -237,13 +248,13 @@ func (c *API) routes(ctx *pulumi.Context, name string, fn *Function) error {
 			routeArgs.AuthorizationType = pulumi.String("CUSTOM")
 			routeArgs.AuthorizerId = c.Authorizer.ID()
 		}
-		route, err := apigatewayv2.NewRoute(ctx, prefix+"-"+routeSlug(r), routeArgs, pulumi.Parent(c))
+		route, err := apigatewayv2.NewRoute(ctx, routeName, routeArgs, pulumi.Parent(c))
 		if err != nil {
 			return fmt.Errorf("api %s: route %q: %w", name, r.Key(), err)
 		}
 		c.Routes[r.Key()] = route
 
-		if _, err := lambda.NewPermission(ctx, prefix+"-"+routeSlug(r)+"-invoke", &lambda.PermissionArgs{
+		if _, err := lambda.NewPermission(ctx, routeName+"-invoke", &lambda.PermissionArgs{
 			Function:  fn.Lambda.Name,
 			Action:    pulumi.String("lambda:InvokeFunction"),
 			Principal: pulumi.String("apigateway.amazonaws.com"),

@@ -227,6 +227,14 @@ func TestCatalogErrors(t *testing.T) {
 			want: "dynamodb:*",
 		},
 		{
+			name: "routes with one resource name",
+			change: func(fs []catalog.Function) []catalog.Function {
+				fs[0].Routes = append(fs[0].Routes, catalog.Route{Method: "GET", Path: "/widgets.", Auth: catalog.AuthMTLS})
+				return fs
+			},
+			want: `"GET /widgets" and "GET /widgets."`,
+		},
+		{
 			name: "unknown resource",
 			change: func(fs []catalog.Function) []catalog.Function {
 				fs[0].Permissions = []catalog.Permission{{Resource: "widgetBucket", Actions: []string{"s3:GetObject"}}}
