@@ -217,6 +217,26 @@ func TestParseValidity(t *testing.T) {
 	}
 }
 
+func FuzzParseValidity(f *testing.F) {
+	for _, seed := range []string{"Aug  5 09:36:04 2021 GMT", "Dec 25 23:59:59 2030 GMT", "Aug 5 09:36:04 2021 GMT", "", "Feb 30 00:00:00 2021 GMT"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := apigw.ParseValidity(s)
+		if err != nil {
+			return
+		}
+		if got.Location() != time.UTC {
+			t.Fatalf("ParseValidity(%q) = %v, want a time in UTC", s, got)
+		}
+		// A parsed time formats to the event form, which parses back to the same instant.
+		again, err := apigw.ParseValidity(apigw.FormatValidity(got))
+		if err != nil || !again.Equal(got) {
+			t.Fatalf("ParseValidity(FormatValidity(%v)) = %v, %v, want the same time", got, again, err)
+		}
+	})
+}
+
 func TestEventClientCertRoundTrip(t *testing.T) {
 	req := httpEvent(t)
 	parsed, err := apigw.FromHTTPRequest(&req)
