@@ -243,14 +243,67 @@ func TestRevokedCertificate(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if resp := requestToken(t, c); resp.status != http.StatusForbidden {
-		t.Errorf("POST /oauth/token with a revoked certificate status = %d, want 403; body %s", resp.status, resp.body)
-	}
+	wantOAuthError(t, "POST /oauth/token with a revoked certificate", requestToken(t, c), http.StatusForbidden, oauth.ErrorUnauthorizedClient)
 	if resp := do(t, c, http.MethodGet, "/health", issued, nil); resp.status != http.StatusForbidden {
 		t.Errorf("GET /health with a revoked certificate status = %d, want 403; body %s", resp.status, resp.body)
 	}
 	if resp := do(t, demoClient(t), http.MethodGet, "/health", issued, nil); resp.status != http.StatusOK {
 		t.Errorf("GET /health with the demo certificate and the revoked client's token status = %d, want 200; body %s", resp.status, resp.body)
+	}
+}
+
+func TestSupersededCertificate(t *testing.T) {
+	c, kp := registeredClient(t, "superseded-client")
+	issued := token(t, c)
+
+	serial := certificate.FormatSerial(kp.Certificate.SerialNumber)
+	if _, err := local.Store.Supersede(t.Context(), serial, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+
+	wantOAuthError(t, "POST /oauth/token with a superseded certificate", requestToken(t, c), http.StatusForbidden, oauth.ErrorUnauthorizedClient)
+	if resp := do(t, c, http.MethodGet, "/health", issued, nil); resp.status != http.StatusForbidden {
+		t.Errorf("GET /health with a superseded certificate status = %d, want 403; body %s", resp.status, resp.body)
+	}
+}
+
+// TestTokenRequestErrors sends form bodies that the token function rejects. The gateway
+// base64-encodes them as API Gateway does, so these also show that the function decodes them.
+func TestTokenRequestErrors(t *testing.T) {
+	tests := []struct {
+		name       string
+		form       string
+		wantStatus int
+		wantCode   string
+	}{
+		{name: "password grant", form: "grant_type=password", wantStatus: http.StatusBadRequest, wantCode: oauth.ErrorUnsupportedGrantType},
+		{name: "other scope", form: "grant_type=client_credentials&scope=mtls-api%2Fadmin", wantStatus: http.StatusBadRequest, wantCode: oauth.ErrorInvalidScope},
+		{name: "repeated grant", form: "grant_type=client_credentials&grant_type=client_credentials", wantStatus: http.StatusBadRequest, wantCode: oauth.ErrorInvalidRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := do(t, demoClient(t), http.MethodPost, "/oauth/token", "", strings.NewReader(tt.form))
+			wantOAuthError(t, "POST /oauth/token with "+tt.form, resp, tt.wantStatus, tt.wantCode)
+		})
+	}
+}
+
+// wantOAuthError checks that resp is an RFC 6749 error response with status and error code,
+// marked not to be stored.
+func wantOAuthError(t *testing.T, request string, resp response, status int, code string) {
+	t.Helper()
+	if resp.status != status {
+		t.Errorf("%s status = %d, want %d; body %s", request, resp.status, status, resp.body)
+	}
+	var body oauth.ErrorResponse
+	if err := json.Unmarshal(resp.body, &body); err != nil {
+		t.Errorf("%s body %s is not an OAuth error: %v", request, resp.body, err)
+	}
+	if body.Error != code {
+		t.Errorf("%s error = %q, want %q", request, body.Error, code)
+	}
+	if got := resp.header.Get("Cache-Control"); got != "no-store" {
+		t.Errorf("%s Cache-Control = %q, want no-store", request, got)
 	}
 }
 
@@ -262,9 +315,7 @@ func TestUnregisteredCertificate(t *testing.T) {
 	cert := local.Authority.TLSCertificate(kp)
 	c := client(t, &cert)
 
-	if resp := requestToken(t, c); resp.status != http.StatusNotFound {
-		t.Errorf("POST /oauth/token with an unregistered certificate status = %d, want 404; body %s", resp.status, resp.body)
-	}
+	wantOAuthError(t, "POST /oauth/token with an unregistered certificate", requestToken(t, c), http.StatusNotFound, oauth.ErrorInvalidClient)
 	if resp := do(t, c, http.MethodGet, "/health", token(t, demoClient(t)), nil); resp.status != http.StatusForbidden {
 		t.Errorf("GET /health with an unregistered certificate status = %d, want 403; body %s", resp.status, resp.body)
 	}
