@@ -10,10 +10,13 @@
 package plan
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -163,6 +166,50 @@ func Stacks(root string) ([]string, error) {
 		return nil, fmt.Errorf("no Pulumi.<stack>.yaml in %s", root)
 	}
 	return stacks, nil
+}
+
+// ErrStale is wrapped in the error of Check when a committed plan is missing or differs from a
+// fresh rendering.
+var ErrStale = errors.New("committed plan is stale")
+
+// Check renders the plan of stack in root and compares it with the committed file. Its error
+// wraps ErrStale, shows the first line that differs and names the command that refreshes the
+// plans.
+func Check(root, stack string) error {
+	fresh, err := Render(root, stack)
+	if err != nil {
+		return err
+	}
+	file := filepath.Join(Dir, stack+".txt")
+	committed, err := os.ReadFile(Path(root, stack))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%w: %s is missing: run `%s` and commit it", ErrStale, file, Command)
+	case err != nil:
+		return fmt.Errorf("read %s: %w", file, err)
+	case !bytes.Equal(committed, fresh):
+		return fmt.Errorf("%w: %s no longer matches the program and Pulumi.%s.yaml (%s): run `%s` and commit the result",
+			ErrStale, file, stack, FirstDifference(committed, fresh), Command)
+	}
+	return nil
+}
+
+// FirstDifference describes the first line where the texts before and after differ.
+func FirstDifference(before, after []byte) string {
+	b, a := strings.Split(string(before), "\n"), strings.Split(string(after), "\n")
+	for i := range max(len(b), len(a)) {
+		var bl, al string
+		if i < len(b) {
+			bl = b[i]
+		}
+		if i < len(a) {
+			al = a[i]
+		}
+		if bl != al {
+			return fmt.Sprintf("line %d was %q, is now %q", i+1, bl, al)
+		}
+	}
+	return "no line differs"
 }
 
 // Path returns the plan file of stack in root.

@@ -2,8 +2,8 @@ package plan_test
 
 import (
 	"bytes"
+	"errors"
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,25 +39,92 @@ func stacks(t *testing.T) []string {
 func TestCommittedPlansAreCurrent(t *testing.T) {
 	for _, stack := range stacks(t) {
 		t.Run(stack, func(t *testing.T) {
-			got, err := plan.Render(absRoot(t), stack)
-			if err != nil {
-				t.Fatalf("Render(%s) error = %v", stack, err)
-			}
-			path := plan.Path(absRoot(t), stack)
 			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
+				got, err := plan.Render(absRoot(t), stack)
+				if err != nil {
+					t.Fatalf("Render(%s) error = %v", stack, err)
+				}
+				if err := os.WriteFile(plan.Path(absRoot(t), stack), got, 0o644); err != nil {
 					t.Fatal(err)
 				}
 				return
 			}
-
-			committed, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("read the committed plan: %v; run `%s` and commit %s", err, plan.Command, filepath.Join(plan.Dir, stack+".txt"))
+			if err := plan.Check(absRoot(t), stack); err != nil {
+				t.Error(err)
 			}
-			if !bytes.Equal(got, committed) {
-				t.Errorf("%s is stale: the program or Pulumi.%s.yaml changed since it was rendered. Run `%s` and commit the result.\nfirst difference: %s",
-					filepath.Join(plan.Dir, stack+".txt"), stack, plan.Command, firstDifference(committed, got))
+		})
+	}
+}
+
+// copyCheckout copies the files a plan is rendered from into a new folder and returns it.
+func copyCheckout(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, name := range []string{"Pulumi.yaml", "Pulumi.dev.yaml", plan.FixtureTruststore, filepath.Join(plan.Dir, "dev.txt")} {
+		data, err := os.ReadFile(filepath.Join(root, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o750); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestCheckStalePlan(t *testing.T) {
+	tests := []struct {
+		name     string
+		change   func(t *testing.T, dir string)
+		wantText []string
+	}{
+		{
+			name: "stack file changed",
+			change: func(t *testing.T, dir string) {
+				path := filepath.Join(dir, "Pulumi.dev.yaml")
+				data, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				changed := strings.Replace(string(data), `logRetentionDays: "14"`, `logRetentionDays: "30"`, 1)
+				if changed == string(data) {
+					t.Fatal("Pulumi.dev.yaml has no logRetentionDays of 14 to change")
+				}
+				if err := os.WriteFile(path, []byte(changed), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			},
+			wantText: []string{"infra/plans/dev.txt", "Pulumi.dev.yaml", "retentionInDays: 30", "`make plan`"},
+		},
+		{
+			name: "plan missing",
+			change: func(t *testing.T, dir string) {
+				if err := os.Remove(plan.Path(dir, "dev")); err != nil {
+					t.Fatal(err)
+				}
+			},
+			wantText: []string{"infra/plans/dev.txt is missing", "`make plan`"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := copyCheckout(t)
+			if err := plan.Check(dir, "dev"); err != nil {
+				t.Fatalf("Check(dev) in an unchanged copy = %v, want nil", err)
+			}
+			tt.change(t, dir)
+
+			err := plan.Check(dir, "dev")
+			if !errors.Is(err, plan.ErrStale) {
+				t.Fatalf("Check(dev) = %v, want %v", err, plan.ErrStale)
+			}
+			for _, want := range tt.wantText {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("Check(dev) = %q, want it to contain %q", err, want)
+				}
 			}
 		})
 	}
@@ -74,7 +141,7 @@ func TestRenderIsDeterministic(t *testing.T) {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(first, again) {
-			t.Fatalf("Render(dev) differs between runs, first difference: %s", firstDifference(first, again))
+			t.Fatalf("Render(dev) differs between runs, first difference: %s", plan.FirstDifference(first, again))
 		}
 	}
 }
@@ -173,18 +240,9 @@ func TestReadStackConfig(t *testing.T) {
 }
 
 func TestWriteAll(t *testing.T) {
-	dir := t.TempDir()
-	for _, name := range []string{"Pulumi.yaml", "Pulumi.dev.yaml", plan.FixtureTruststore} {
-		data, err := os.ReadFile(filepath.Join(root, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o750); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
+	dir := copyCheckout(t)
+	if err := os.Remove(plan.Path(dir, "dev")); err != nil {
+		t.Fatal(err)
 	}
 
 	written, err := plan.WriteAll(dir)
@@ -203,24 +261,6 @@ func TestWriteAll(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("plan written in another checkout differs, first difference: %s", firstDifference(want, got))
+		t.Errorf("plan written in another checkout differs: %s", plan.FirstDifference(want, got))
 	}
-}
-
-// firstDifference describes the first line where want and got differ.
-func firstDifference(want, got []byte) string {
-	w, g := strings.Split(string(want), "\n"), strings.Split(string(got), "\n")
-	for i := range max(len(w), len(g)) {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			return fmt.Sprintf("line %d: want %q, got %q", i+1, wl, gl)
-		}
-	}
-	return "none"
 }
