@@ -97,11 +97,17 @@ func (a *Authority) Save(dir string, overwrite bool) error {
 		data []byte
 		mode fs.FileMode
 	}
-	files := []file{
-		{RootCertFile, EncodeCertificate(a.Root.Certificate), CertFileMode},
-		{IntermediateCertFile, EncodeCertificate(a.Intermediate.Certificate), CertFileMode},
-		{TruststoreFile, bundle, CertFileMode},
+	// The retired intermediates come first: a Save that fails midway after a rotation then
+	// keeps the replaced intermediate's certificate, which the certificates it issued need.
+	var files []file
+	for _, c := range a.Retired {
+		files = append(files, file{retiredName(c), EncodeCertificate(c), CertFileMode})
 	}
+	files = append(files,
+		file{RootCertFile, EncodeCertificate(a.Root.Certificate), CertFileMode},
+		file{IntermediateCertFile, EncodeCertificate(a.Intermediate.Certificate), CertFileMode},
+		file{TruststoreFile, bundle, CertFileMode},
+	)
 	for _, kp := range []struct {
 		name string
 		key  crypto.Signer
@@ -114,9 +120,6 @@ func (a *Authority) Save(dir string, overwrite bool) error {
 			return err
 		}
 		files = append(files, file{kp.name, data, KeyFileMode})
-	}
-	for _, c := range a.Retired {
-		files = append(files, file{retiredName(c), EncodeCertificate(c), CertFileMode})
 	}
 
 	if !overwrite {

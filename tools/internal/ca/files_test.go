@@ -234,6 +234,41 @@ func TestSaveLoadRetiredIntermediates(t *testing.T) {
 	}
 }
 
+func TestSaveFailureKeepsRetiredIntermediate(t *testing.T) {
+	a, dir := savedAuthority(t)
+	old := a.Intermediate.Certificate
+	if err := a.RotateIntermediate("", 0); err != nil {
+		t.Fatal(err)
+	}
+	// A folder where the truststore goes makes Save fail after it has begun writing.
+	truststore := filepath.Join(dir, ca.TruststoreFile)
+	if err := os.Remove(truststore); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(truststore, "blocker"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := a.Save(dir, true); err == nil {
+		t.Fatal("Save() with a folder in place of truststore.pem = nil, want an error")
+	}
+
+	entries, err := os.ReadDir(filepath.Join(dir, ca.RetiredDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 {
+		t.Fatalf("retired intermediates after the failed Save() = %d files, want 1", len(entries))
+	}
+	kept, err := ca.ReadCertificate(filepath.Join(dir, ca.RetiredDir, entries[0].Name()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !kept.Equal(old) {
+		t.Errorf("retired intermediate after the failed Save() = %s, want the replaced %s", kept.Subject, old.Subject)
+	}
+}
+
 func TestWriteKeyPair(t *testing.T) {
 	a, _ := newAuthority(t, ca.Config{})
 	kp, err := a.IssueClient(ca.ClientRequest{ClientID: "partner-a"})
