@@ -184,6 +184,9 @@ func (m *Mocks) outputs(typ, name string, inputs resource.PropertyMap) (string, 
 		id = "mockapi01"
 		set("executionArn", arn("execute-api", id))
 		set("apiEndpoint", fmt.Sprintf("https://%s.execute-api.%s.amazonaws.com", id, m.Region))
+	case "aws:apigatewayv2/stage:Stage":
+		// A stage's id is its name, such as "$default".
+		id = str("name")
 	case "aws:apigatewayv2/domainName:DomainName":
 		id = str("domainName")
 		m.domainTarget(out)

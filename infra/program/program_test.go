@@ -158,6 +158,12 @@ func TestDomainMutualTLS(t *testing.T) {
 			if got, want := str(t, mapping.Inputs, "domainName"), d.config.DomainName; got != want {
 				t.Errorf("ApiMapping domainName = %q, want %q", got, want)
 			}
+			if got := str(t, mapping.Inputs, "stage"); got != "$default" {
+				t.Errorf("ApiMapping stage = %q, want $default", got)
+			}
+			if got, want := str(t, mapping.Inputs, "apiId"), str(t, d.one(t, typeStage).Inputs, "apiId"); got != want {
+				t.Errorf("ApiMapping apiId = %q, want the stage's API %q", got, want)
+			}
 		})
 	}
 }
