@@ -260,12 +260,12 @@ func TestSaveFailureKeepsRetiredIntermediate(t *testing.T) {
 	if len(entries) != 1 {
 		t.Fatalf("retired intermediates after the failed Save() = %d files, want 1", len(entries))
 	}
-	kept, err := ca.ReadCertificate(filepath.Join(dir, ca.RetiredDir, entries[0].Name()))
+	retired, err := ca.ReadCertificate(filepath.Join(dir, ca.RetiredDir, entries[0].Name()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !kept.Equal(old) {
-		t.Errorf("retired intermediate after the failed Save() = %s, want the replaced %s", kept.Subject, old.Subject)
+	if !retired.Equal(old) {
+		t.Errorf("retired intermediate after the failed Save() = %s, want the replaced %s", retired.Subject, old.Subject)
 	}
 }
 
