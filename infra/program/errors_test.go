@@ -128,7 +128,7 @@ func TestTruststoreChecks(t *testing.T) {
 		wantErr error
 		want    string
 	}{
-		{name: "missing file", path: filepath.Join(dir, "absent.pem"), wantErr: os.ErrNotExist, want: "certctl init"},
+		{name: "missing file", path: filepath.Join(dir, "absent.pem"), wantErr: os.ErrNotExist, want: "certctl init --dir .certs/dev`, then copy its truststore.pem to"},
 		{name: "not PEM", path: garbage, wantErr: truststore.ErrNotPEM, want: "not valid for API Gateway"},
 		{name: "empty", path: empty, wantErr: truststore.ErrEmpty, want: "not valid for API Gateway"},
 		{name: "expired CA", path: expired, want: "expired"},

@@ -74,7 +74,7 @@ func Declare(ctx *pulumi.Context, opts Options) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	truststorePath, err := checkTruststore(opts, cfg)
+	truststorePath, err := checkTruststore(opts, cfg, ctx.Stack())
 	if err != nil {
 		return nil, err
 	}
@@ -176,14 +176,15 @@ func Declare(ctx *pulumi.Context, opts Options) (pulumi.Map, error) {
 
 // checkTruststore validates the configured truststore file, so that a bad bundle fails the
 // preview rather than the domain update, and returns its absolute path.
-func checkTruststore(opts Options, cfg config.Config) (string, error) {
+func checkTruststore(opts Options, cfg config.Config, stack string) (string, error) {
 	path := cfg.TruststorePath
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(opts.Root, path)
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return "", fmt.Errorf("%s: read truststore: %w (create it with `go run ./tools/certctl init`)", config.KeyTruststorePath, err)
+		return "", fmt.Errorf("%s: read truststore: %w (create a CA with `go run ./tools/certctl init --dir .certs/%s`, then copy its truststore.pem to %s)",
+			config.KeyTruststorePath, err, stack, path)
 	}
 	var validate []truststore.Option
 	if opts.Now != nil {
