@@ -84,6 +84,7 @@ func TestCheckStalePlan(t *testing.T) {
 		{
 			name: "stack file changed",
 			change: func(t *testing.T, dir string) {
+				t.Helper()
 				path := filepath.Join(dir, "Pulumi.dev.yaml")
 				data, err := os.ReadFile(path)
 				if err != nil {
@@ -102,6 +103,7 @@ func TestCheckStalePlan(t *testing.T) {
 		{
 			name: "plan missing",
 			change: func(t *testing.T, dir string) {
+				t.Helper()
 				if err := os.Remove(plan.Path(dir, "dev")); err != nil {
 					t.Fatal(err)
 				}
