@@ -16,10 +16,11 @@ import (
 
 // Identity sources of the authorizer. The access token is always part of the cache key. The
 // client certificate serial number is added whenever results are cached, so that a cached
-// allow never serves another certificate.
+// allow never serves another certificate. An HTTP API authorizer accepts every access log
+// variable as a $context identity source ("Identity sources" in the API Gateway developer
+// guide's page on Lambda authorizers for HTTP APIs).
 //
-// NOTE: API Gateway accepts $context variables as identity sources of HTTP API authorizers;
-// this one has been checked under mocks only, not against a live API.
+// NOTE: the client certificate source has been checked under mocks only, not on a live API.
 const (
 	IdentitySourceToken      = "$request.header.Authorization"
 	IdentitySourceClientCert = "$context.identity.clientCert.serialNumber"
