@@ -22,6 +22,9 @@ type DomainArgs struct {
 	// CertificateARN is set.
 	HostedZoneID string
 	// CertificateARN is an existing ACM certificate for Name in the stack's region.
+	//
+	// NOTE: it must be one that ACM issued. With an imported or private CA certificate, mutual
+	// TLS also needs an ownership verification certificate, which the domain does not set.
 	CertificateARN string
 	// TruststoreURI is the s3://bucket/key URI of the truststore.
 	TruststoreURI pulumi.StringInput
