@@ -52,9 +52,9 @@ func testLocalStackServes(repo string) func(*testing.T) {
 			token      string
 			wantStatus int
 		}{
-			{"jwt route with token", http.MethodGet, "/v1/widgets/42", token, http.StatusOK},
-			{"jwt route without token", http.MethodGet, "/v1/widgets/42", "", http.StatusUnauthorized},
-			{"mtls route", http.MethodPost, "/v1/gadgets", "", http.StatusOK},
+			{"jwt route with token", http.MethodGet, "/v1/testwidgets/42", token, http.StatusOK},
+			{"jwt route without token", http.MethodGet, "/v1/testwidgets/42", "", http.StatusUnauthorized},
+			{"mtls route", http.MethodPost, "/v1/testgadgets", "", http.StatusOK},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {

@@ -40,9 +40,11 @@ func TestScaffold(t *testing.T) {
 	t.Run("undo after failed plan", testUndoAfterFailedPlan(repo))
 	t.Run("undo after cancel", testUndoAfterCancel(repo))
 
-	// widgets goes through make and the script, as a developer runs it; gadgets calls Run.
+	// testwidgets goes through make and the script, as a developer runs it; testgadgets calls
+	// Run. The names carry a prefix so that they never clash with a function a developer has
+	// already created in the repository the copy is made from, such as widgets.
 	if !t.Run("create with make", func(t *testing.T) {
-		run(t, repo, "make", "--no-print-directory", "new-function", "NAME=widgets", "ROUTE=GET /v1/widgets/{id}", "AUTH=jwt")
+		run(t, repo, "make", "--no-print-directory", "new-function", "NAME=testwidgets", "ROUTE=GET /v1/testwidgets/{id}", "AUTH=jwt")
 	}) {
 		t.FailNow()
 	}
@@ -52,7 +54,7 @@ func TestScaffold(t *testing.T) {
 
 	t.Run("generated files", testGeneratedFiles(repo))
 	t.Run("functions pass their tests", func(t *testing.T) {
-		run(t, repo, "go", "test", "-count=1", "./functions/widgets", "./functions/gadgets")
+		run(t, repo, "go", "test", "-count=1", "./functions/testwidgets", "./functions/testgadgets")
 	})
 	t.Run("catalog lists them", testCatalogLists(repo))
 	t.Run("plans include them", testPlansInclude(repo))
@@ -76,28 +78,28 @@ type rejectionCase struct {
 func testRejections(repo string) func(*testing.T) {
 	return func(t *testing.T) {
 		tests := []rejectionCase{
-			{"empty name", scaffold.Request{Name: "", Route: "GET /v1/widgets", Auth: "jwt"}, scaffold.ErrInvalidName, "NAME="},
-			{"upper case name", scaffold.Request{Name: "Widgets", Route: "GET /v1/widgets", Auth: "jwt"}, scaffold.ErrInvalidName, `"Widgets"`},
-			{"name starts with digit", scaffold.Request{Name: "1widgets", Route: "GET /v1/widgets", Auth: "jwt"}, scaffold.ErrInvalidName, `"1widgets"`},
-			{"name with hyphen", scaffold.Request{Name: "my-widgets", Route: "GET /v1/widgets", Auth: "jwt"}, scaffold.ErrInvalidName, `"my-widgets"`},
-			{"name with path", scaffold.Request{Name: "../widgets", Route: "GET /v1/widgets", Auth: "jwt"}, scaffold.ErrInvalidName, `"../widgets"`},
-			{"name too long", scaffold.Request{Name: strings.Repeat("w", 41), Route: "GET /v1/widgets", Auth: "jwt"}, scaffold.ErrInvalidName, strings.Repeat("w", 41)},
-			{"duplicate health", scaffold.Request{Name: "health", Route: "GET /v1/widgets", Auth: "jwt"}, scaffold.ErrDuplicate, "health"},
-			{"duplicate authorizer", scaffold.Request{Name: "authorizer", Route: "GET /v1/widgets", Auth: "jwt"}, scaffold.ErrDuplicate, "authorizer"},
-			{"empty auth", scaffold.Request{Name: "widgets", Route: "GET /v1/widgets", Auth: ""}, scaffold.ErrInvalidAuth, `AUTH ""`},
-			{"unknown auth", scaffold.Request{Name: "widgets", Route: "GET /v1/widgets", Auth: "basic"}, scaffold.ErrInvalidAuth, `"basic"`},
-			{"upper case auth", scaffold.Request{Name: "widgets", Route: "GET /v1/widgets", Auth: "JWT"}, scaffold.ErrInvalidAuth, `"JWT"`},
-			{"empty route", scaffold.Request{Name: "widgets", Route: "", Auth: "jwt"}, scaffold.ErrInvalidRoute, `ROUTE ""`},
-			{"route without path", scaffold.Request{Name: "widgets", Route: "GET", Auth: "jwt"}, scaffold.ErrInvalidRoute, `"GET"`},
-			{"route with three parts", scaffold.Request{Name: "widgets", Route: "GET /v1/widgets extra", Auth: "jwt"}, scaffold.ErrInvalidRoute, "extra"},
-			{"lower case method", scaffold.Request{Name: "widgets", Route: "get /v1/widgets", Auth: "jwt"}, scaffold.ErrInvalidRoute, `"get"`},
-			{"unknown method", scaffold.Request{Name: "widgets", Route: "FETCH /v1/widgets", Auth: "jwt"}, scaffold.ErrInvalidRoute, `"FETCH"`},
-			{"path without slash", scaffold.Request{Name: "widgets", Route: "GET v1/widgets", Auth: "jwt"}, scaffold.ErrInvalidRoute, `"v1/widgets"`},
-			{"path with query", scaffold.Request{Name: "widgets", Route: "GET /v1/widgets?all=1", Auth: "jwt"}, scaffold.ErrInvalidRoute, `"/v1/widgets?all=1"`},
-			{"path with empty segment", scaffold.Request{Name: "widgets", Route: "GET /v1//widgets", Auth: "jwt"}, scaffold.ErrInvalidRoute, `"/v1//widgets"`},
-			{"route of health", scaffold.Request{Name: "widgets", Route: "GET /health", Auth: "jwt"}, scaffold.ErrConflict, `"GET /health"`},
-			{"parameter matching health", scaffold.Request{Name: "widgets", Route: "GET /{name}", Auth: "mtls"}, scaffold.ErrConflict, `"GET /health"`},
-			{"parameter matching token", scaffold.Request{Name: "widgets", Route: "POST /oauth/{grant}", Auth: "mtls"}, scaffold.ErrConflict, `"POST /oauth/token"`},
+			{"empty name", scaffold.Request{Name: "", Route: "GET /v1/testwidgets", Auth: "jwt"}, scaffold.ErrInvalidName, "NAME="},
+			{"upper case name", scaffold.Request{Name: "Testwidgets", Route: "GET /v1/testwidgets", Auth: "jwt"}, scaffold.ErrInvalidName, `"Testwidgets"`},
+			{"name starts with digit", scaffold.Request{Name: "1testwidgets", Route: "GET /v1/testwidgets", Auth: "jwt"}, scaffold.ErrInvalidName, `"1testwidgets"`},
+			{"name with hyphen", scaffold.Request{Name: "my-testwidgets", Route: "GET /v1/testwidgets", Auth: "jwt"}, scaffold.ErrInvalidName, `"my-testwidgets"`},
+			{"name with path", scaffold.Request{Name: "../testwidgets", Route: "GET /v1/testwidgets", Auth: "jwt"}, scaffold.ErrInvalidName, `"../testwidgets"`},
+			{"name too long", scaffold.Request{Name: strings.Repeat("w", 41), Route: "GET /v1/testwidgets", Auth: "jwt"}, scaffold.ErrInvalidName, strings.Repeat("w", 41)},
+			{"duplicate health", scaffold.Request{Name: "health", Route: "GET /v1/testwidgets", Auth: "jwt"}, scaffold.ErrDuplicate, "health"},
+			{"duplicate authorizer", scaffold.Request{Name: "authorizer", Route: "GET /v1/testwidgets", Auth: "jwt"}, scaffold.ErrDuplicate, "authorizer"},
+			{"empty auth", scaffold.Request{Name: "testwidgets", Route: "GET /v1/testwidgets", Auth: ""}, scaffold.ErrInvalidAuth, `AUTH ""`},
+			{"unknown auth", scaffold.Request{Name: "testwidgets", Route: "GET /v1/testwidgets", Auth: "basic"}, scaffold.ErrInvalidAuth, `"basic"`},
+			{"upper case auth", scaffold.Request{Name: "testwidgets", Route: "GET /v1/testwidgets", Auth: "JWT"}, scaffold.ErrInvalidAuth, `"JWT"`},
+			{"empty route", scaffold.Request{Name: "testwidgets", Route: "", Auth: "jwt"}, scaffold.ErrInvalidRoute, `ROUTE ""`},
+			{"route without path", scaffold.Request{Name: "testwidgets", Route: "GET", Auth: "jwt"}, scaffold.ErrInvalidRoute, `"GET"`},
+			{"route with three parts", scaffold.Request{Name: "testwidgets", Route: "GET /v1/testwidgets extra", Auth: "jwt"}, scaffold.ErrInvalidRoute, "extra"},
+			{"lower case method", scaffold.Request{Name: "testwidgets", Route: "get /v1/testwidgets", Auth: "jwt"}, scaffold.ErrInvalidRoute, `"get"`},
+			{"unknown method", scaffold.Request{Name: "testwidgets", Route: "FETCH /v1/testwidgets", Auth: "jwt"}, scaffold.ErrInvalidRoute, `"FETCH"`},
+			{"path without slash", scaffold.Request{Name: "testwidgets", Route: "GET v1/testwidgets", Auth: "jwt"}, scaffold.ErrInvalidRoute, `"v1/testwidgets"`},
+			{"path with query", scaffold.Request{Name: "testwidgets", Route: "GET /v1/testwidgets?all=1", Auth: "jwt"}, scaffold.ErrInvalidRoute, `"/v1/testwidgets?all=1"`},
+			{"path with empty segment", scaffold.Request{Name: "testwidgets", Route: "GET /v1//testwidgets", Auth: "jwt"}, scaffold.ErrInvalidRoute, `"/v1//testwidgets"`},
+			{"route of health", scaffold.Request{Name: "testwidgets", Route: "GET /health", Auth: "jwt"}, scaffold.ErrConflict, `"GET /health"`},
+			{"parameter matching health", scaffold.Request{Name: "testwidgets", Route: "GET /{name}", Auth: "mtls"}, scaffold.ErrConflict, `"GET /health"`},
+			{"parameter matching token", scaffold.Request{Name: "testwidgets", Route: "POST /oauth/{grant}", Auth: "mtls"}, scaffold.ErrConflict, `"POST /oauth/token"`},
 		}
 		runRejections(t, repo, tests)
 
@@ -117,9 +119,9 @@ func testRejections(repo string) func(*testing.T) {
 func testRejectionsAfterCreate(repo string) func(*testing.T) {
 	return func(t *testing.T) {
 		runRejections(t, repo, []rejectionCase{
-			{"duplicate widgets", scaffold.Request{Name: "widgets", Route: "GET /v2/widgets", Auth: "jwt"}, scaffold.ErrDuplicate, "widgets"},
-			{"route of widgets", scaffold.Request{Name: "others", Route: "GET /v1/widgets/latest", Auth: "mtls"}, scaffold.ErrConflict, `"GET /v1/widgets/{id}"`},
-			{"route of gadgets", scaffold.Request{Name: "others", Route: "POST /v1/{kind}", Auth: "jwt"}, scaffold.ErrConflict, `"POST /v1/gadgets"`},
+			{"duplicate testwidgets", scaffold.Request{Name: "testwidgets", Route: "GET /v2/testwidgets", Auth: "jwt"}, scaffold.ErrDuplicate, "testwidgets"},
+			{"route of testwidgets", scaffold.Request{Name: "others", Route: "GET /v1/testwidgets/latest", Auth: "mtls"}, scaffold.ErrConflict, `"GET /v1/testwidgets/{id}"`},
+			{"route of testgadgets", scaffold.Request{Name: "others", Route: "POST /v1/{kind}", Auth: "jwt"}, scaffold.ErrConflict, `"POST /v1/testgadgets"`},
 		})
 	}
 }
@@ -201,24 +203,24 @@ func testUndoAfterCancel(repo string) func(*testing.T) {
 func testCreateWithRun(repo string) func(*testing.T) {
 	return func(t *testing.T) {
 		result, err := scaffold.Run(commandContext(t),
-			scaffold.Request{Name: "gadgets", Route: "POST /v1/gadgets", Auth: "mtls"},
+			scaffold.Request{Name: "testgadgets", Route: "POST /v1/testgadgets", Auth: "mtls"},
 			scaffold.Options{Dir: repo, Log: testLog{t}})
 		if err != nil {
-			t.Fatalf("Run(gadgets) = %v", err)
+			t.Fatalf("Run(testgadgets) = %v", err)
 		}
 
 		wantCreated := []string{
-			"functions/gadgets/main.go",
-			"functions/gadgets/handler.go",
-			"functions/gadgets/handler_test.go",
-			"shared/catalog/gadgets.go",
+			"functions/testgadgets/main.go",
+			"functions/testgadgets/handler.go",
+			"functions/testgadgets/handler_test.go",
+			"shared/catalog/testgadgets.go",
 		}
 		if !slices.Equal(result.Created, wantCreated) {
-			t.Errorf("Run(gadgets).Created = %v, want %v", result.Created, wantCreated)
+			t.Errorf("Run(testgadgets).Created = %v, want %v", result.Created, wantCreated)
 		}
 		for _, stack := range []string{"dev", "prod"} {
 			if p := "infra/plans/" + stack + ".txt"; !slices.Contains(result.PlansChanged, p) {
-				t.Errorf("Run(gadgets).PlansChanged = %v, want it to contain %s", result.PlansChanged, p)
+				t.Errorf("Run(testgadgets).PlansChanged = %v, want it to contain %s", result.PlansChanged, p)
 			}
 		}
 	}
@@ -226,7 +228,7 @@ func testCreateWithRun(repo string) func(*testing.T) {
 
 func testGeneratedFiles(repo string) func(*testing.T) {
 	return func(t *testing.T) {
-		for _, name := range []string{"widgets", "gadgets"} {
+		for _, name := range []string{"testwidgets", "testgadgets"} {
 			for _, p := range []string{
 				"functions/" + name + "/main.go",
 				"functions/" + name + "/handler.go",
@@ -248,7 +250,7 @@ func testGeneratedFiles(repo string) func(*testing.T) {
 			}
 		}
 
-		out := run(t, repo, "go", "vet", "./functions/widgets", "./functions/gadgets", "./shared/catalog")
+		out := run(t, repo, "go", "vet", "./functions/testwidgets", "./functions/testgadgets", "./shared/catalog")
 		if strings.TrimSpace(out) != "" {
 			t.Errorf("go vet output = %q, want none", out)
 		}
@@ -267,8 +269,8 @@ func testCatalogLists(repo string) func(*testing.T) {
 		}
 
 		want := map[string]catalog.Route{
-			"widgets": {Method: "GET", Path: "/v1/widgets/{id}", Auth: catalog.AuthJWT},
-			"gadgets": {Method: "POST", Path: "/v1/gadgets", Auth: catalog.AuthMTLS},
+			"testwidgets": {Method: "GET", Path: "/v1/testwidgets/{id}", Auth: catalog.AuthJWT},
+			"testgadgets": {Method: "POST", Path: "/v1/testgadgets", Auth: catalog.AuthMTLS},
 		}
 		for name, route := range want {
 			i := slices.IndexFunc(functions, func(f catalog.Function) bool { return f.Name == name })
@@ -298,10 +300,10 @@ func testPlansInclude(repo string) func(*testing.T) {
 				t.Fatal(err)
 			}
 			for _, want := range []string{
-				"mtls-api-" + stack + "-widgets-function",
-				"mtls-api-" + stack + "-gadgets-function",
-				`"GET /v1/widgets/{id}"`,
-				`"POST /v1/gadgets"`,
+				"mtls-api-" + stack + "-testwidgets-function",
+				"mtls-api-" + stack + "-testgadgets-function",
+				`"GET /v1/testwidgets/{id}"`,
+				`"POST /v1/testgadgets"`,
 			} {
 				if !bytes.Contains(plan, []byte(want)) {
 					t.Errorf("infra/plans/%s.txt does not contain %s", stack, want)
