@@ -61,6 +61,9 @@ func (i Image) Tag() string {
 
 // Pack returns the single-platform linux/arm64 OCI image that runs binary as its entrypoint.
 // The same binary always gives the same digest.
+//
+// NOTE: the image holds no /tmp, /etc/resolv.conf or /etc/hosts. It relies on Lambda to
+// provide them, as it does for images built from scratch; no test here runs it on Lambda.
 func Pack(binary []byte) (v1.Image, error) {
 	certificates, err := caLayer()
 	if err != nil {
