@@ -465,8 +465,15 @@ func TestClientSecretOnlyInSecretsManager(t *testing.T) {
 		t.Run(d.stack, func(t *testing.T) {
 			secret := d.one(t, typeSecret)
 			version := d.one(t, typeSecretVersion)
-			if !value(t, version.Inputs, "secretString").ContainsSecrets() {
+			secretString := value(t, version.Inputs, "secretString")
+			if !secretString.ContainsSecrets() {
 				t.Error("secret version secretString is not marked secret")
+			}
+			if secretString.IsSecret() {
+				secretString = secretString.SecretValue().Element
+			}
+			if !secretString.IsString() || secretString.StringValue() != plan.MockClientSecret {
+				t.Errorf("secret version secretString = %v, want the app client's secret", secretString)
 			}
 			if got, want := str(t, version.Inputs, "secretId"), secret.Name; !strings.HasPrefix(got, "arn:") || !strings.Contains(got, want) {
 				t.Errorf("secret version secretId = %q, want the secret %s", got, want)
