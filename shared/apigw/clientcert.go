@@ -5,6 +5,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
 	"strings"
 	"time"
 
@@ -73,12 +74,9 @@ func parseEventCert(ec events.APIGatewayV2HTTPRequestContextAuthenticationClient
 
 	// API Gateway writes the serial number next to the PEM. A disagreement means the event was
 	// not built from one certificate, so neither value can be trusted.
-	if ec.SerialNumber != "" {
-		eventSerial, err := certificate.CanonicalSerial(ec.SerialNumber)
-		if err != nil || eventSerial != serial {
-			return nil, fmt.Errorf("%w: serialNumber %q does not match the PEM's serial %s",
-				ErrInvalidCertificate, ec.SerialNumber, serial)
-		}
+	if ec.SerialNumber != "" && !serialMatches(ec.SerialNumber, cert.SerialNumber) {
+		return nil, fmt.Errorf("%w: serialNumber %q does not match the PEM's serial %s",
+			ErrInvalidCertificate, ec.SerialNumber, serial)
 	}
 
 	return &ClientCert{
@@ -86,6 +84,19 @@ func parseEventCert(ec events.APIGatewayV2HTTPRequestContextAuthenticationClient
 		SerialNumber:      serial,
 		FingerprintSHA256: certificate.Fingerprint(cert.Raw),
 	}, nil
+}
+
+// serialMatches reports whether the serial number an event states is n. Events have been
+// documented both with decimal serials and with colon-separated hex, so the value matches in
+// any form certificate.ParseSerial accepts and also as bare hex digits.
+func serialMatches(stated string, n *big.Int) bool {
+	if parsed, err := certificate.ParseSerial(stated); err == nil && parsed.Cmp(n) == 0 {
+		return true
+	}
+	if hex, ok := new(big.Int).SetString(strings.TrimSpace(stated), 16); ok && hex.Cmp(n) == 0 {
+		return true
+	}
+	return false
 }
 
 // ParsePEM parses the first CERTIFICATE block of s.

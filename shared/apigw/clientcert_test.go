@@ -106,6 +106,12 @@ func TestFromHTTPRequestInvalid(t *testing.T) {
 		{name: "serial in hex form", mutate: func(c *events.APIGatewayV2HTTPRequestContextAuthenticationClientCert) {
 			c.SerialNumber = "0xdeadbeefdeadbeefdeadbeeefffcf185"
 		}},
+		{name: "serial in colon hex form", mutate: func(c *events.APIGatewayV2HTTPRequestContextAuthenticationClientCert) {
+			c.SerialNumber = "de:ad:be:ef:de:ad:be:ef:de:ad:be:ee:ff:fc:f1:85"
+		}},
+		{name: "serial in bare hex form", mutate: func(c *events.APIGatewayV2HTTPRequestContextAuthenticationClientCert) {
+			c.SerialNumber = "DEADBEEFDEADBEEFDEADBEEEFFFCF185"
+		}},
 		{name: "serial absent", mutate: func(c *events.APIGatewayV2HTTPRequestContextAuthenticationClientCert) { c.SerialNumber = "" }},
 		{name: "dn strings ignored", mutate: func(c *events.APIGatewayV2HTTPRequestContextAuthenticationClientCert) {
 			c.SubjectDN = "CN=admin"
