@@ -44,7 +44,9 @@ const (
 const Command = "make plan"
 
 // ReadStackConfig reads the config section of a Pulumi.<stack>.yaml file as Pulumi passes it
-// to a program: namespaced keys and string values.
+// to a program: namespaced keys and string values. The program reads only plain values, so a
+// secure or structured value of one of its keys is an error. Such values of other keys, such
+// as a provider's aws:assumeRoles, are left out: the program never reads them.
 func ReadStackConfig(path string) (map[string]string, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -58,10 +60,13 @@ func ReadStackConfig(path string) (map[string]string, error) {
 	}
 	out := make(map[string]string, len(file.Config))
 	for key, node := range file.Config {
-		if node.Kind != yaml.ScalarNode {
+		if node.Kind == yaml.ScalarNode {
+			out[key] = node.Value
+			continue
+		}
+		if key == config.KeyRegion || strings.HasPrefix(key, config.Project+":") {
 			return nil, fmt.Errorf("%s: key %s: only plain values are supported, not secure or structured ones", path, key)
 		}
-		out[key] = node.Value
 	}
 	return out, nil
 }

@@ -208,6 +208,17 @@ func TestReadStackConfig(t *testing.T) {
 			wantErr: "mtls-api:token",
 		},
 		{
+			name:    "secure region",
+			content: "config:\n  aws:region:\n    secure: AAABAC==\n",
+			wantErr: "aws:region",
+		},
+		{
+			name: "other keys not plain",
+			content: "config:\n  aws:region: eu-west-1\n  aws:secretKey:\n    secure: AAABAC==\n" +
+				"  aws:assumeRoles:\n    - roleArn: arn:aws:iam::123456789012:role/deploy\n",
+			want: map[string]string{"aws:region": "eu-west-1"},
+		},
+		{
 			name:    "not YAML",
 			content: "config: [unclosed\n",
 			wantErr: "parse",
