@@ -30,14 +30,21 @@ type spec struct {
 	route catalog.Route
 }
 
-// parse checks the name, the auth and the route of req, in that order, and returns the first
-// problem found.
+// parse checks the name, the route and the auth of req, in that order, and returns the first
+// problem found. Values left empty are reported together first, because `make new-function`
+// passes an empty value for every variable that is not set.
 func (req Request) parse() (spec, error) {
-	if req.Name == "" {
-		return spec{}, reject(ErrInvalidName, "missing function name: pass one, such as NAME=widgets")
+	if err := req.checkMissing(); err != nil {
+		return spec{}, err
 	}
 	if err := catalog.ValidateName(req.Name); err != nil {
 		return spec{}, &rejection{reason: ErrInvalidName, err: err}
+	}
+
+	fields := strings.Fields(req.Route)
+	if len(fields) != 2 {
+		return spec{}, reject(ErrInvalidRoute,
+			"invalid ROUTE %q: write it as \"METHOD /path\", such as \"GET /v1/widgets\"", req.Route)
 	}
 
 	auth := catalog.Auth(req.Auth)
@@ -46,16 +53,37 @@ func (req Request) parse() (spec, error) {
 			"invalid AUTH %q: use jwt (the authorizer checks an access token and the certificate's record) or mtls (the client certificate alone)", req.Auth)
 	}
 
-	fields := strings.Fields(req.Route)
-	if len(fields) != 2 {
-		return spec{}, reject(ErrInvalidRoute,
-			"invalid ROUTE %q: write it as \"METHOD /path\", such as \"GET /v1/widgets\"", req.Route)
-	}
 	route := catalog.Route{Method: fields[0], Path: fields[1], Auth: auth}
 	if err := catalog.ValidateRoute(route); err != nil {
 		return spec{}, &rejection{reason: ErrInvalidRoute, err: err}
 	}
 	return spec{name: req.Name, route: route}, nil
+}
+
+// checkMissing rejects a request with an empty NAME, ROUTE or AUTH, naming every empty one in
+// that order. The rejection matches the reason of each missing value.
+func (req Request) checkMissing() error {
+	var names []string
+	var reasons []error
+	for _, v := range []struct {
+		name, value string
+		reason      error
+	}{
+		{"NAME", req.Name, ErrInvalidName},
+		{"ROUTE", strings.TrimSpace(req.Route), ErrInvalidRoute},
+		{"AUTH", req.Auth, ErrInvalidAuth},
+	} {
+		if v.value == "" {
+			names = append(names, v.name)
+			reasons = append(reasons, v.reason)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	return reject(errors.Join(reasons...),
+		"missing %s: pass every value, such as make new-function NAME=widgets ROUTE=\"GET /v1/widgets\" AUTH=jwt",
+		strings.Join(names, ", "))
 }
 
 // checkAgainst checks s against the functions of an existing catalog: the name is unused, the
