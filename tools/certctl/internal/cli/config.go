@@ -68,7 +68,9 @@ func (a *App) addTableFlags(fs *flag.FlagSet) *TableConfig {
 	return cfg
 }
 
-// openStore connects to the table described by cfg.
+// openStore connects to the table described by cfg. Before the first call, it writes to
+// Stderr where the table is and which credentials certctl uses, so that a wrong or empty
+// setting shows before the AWS SDK acts on it.
 func (a *App) openStore(ctx context.Context, cfg TableConfig) (Store, error) {
 	if strings.TrimSpace(cfg.Table) == "" {
 		return nil, usageError("missing table name; pass --table or set %s", EnvTable)
@@ -77,12 +79,35 @@ func (a *App) openStore(ctx context.Context, cfg TableConfig) (Store, error) {
 	if open == nil {
 		open = OpenDynamoDB
 	}
-	return open(ctx, cfg)
+	store, err := open(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if l, ok := store.(locator); ok {
+		a.progress("using %s", l.Location())
+	}
+	return store, nil
 }
+
+// locator is implemented by a Store that can describe where its table is.
+type locator interface {
+	Location() string
+}
+
+// dynamoDBStore is the certificate table in DynamoDB or in a local server.
+type dynamoDBStore struct {
+	*certstore.Store
+	location string
+}
+
+// Location returns the table name, region, endpoint and source of credentials, such as
+// "table certs in eu-west-1 on AWS, credentials from the default chain".
+func (s dynamoDBStore) Location() string { return s.location }
 
 // OpenDynamoDB returns a Store for the table in cfg. An endpoint on a loopback address, such
 // as the local stack's dynalite, gets static dummy credentials, because local servers check
-// none. Any other endpoint, or none, uses the AWS SDK's default credential chain.
+// none. Any other endpoint, or none, uses the AWS SDK's default credential chain. The Store
+// has a Location method that describes the table, its region and its endpoint.
 func OpenDynamoDB(ctx context.Context, cfg TableConfig) (Store, error) {
 	if cfg.Endpoint != "" {
 		u, err := url.Parse(cfg.Endpoint)
@@ -90,16 +115,7 @@ func OpenDynamoDB(ctx context.Context, cfg TableConfig) (Store, error) {
 			return nil, usageError("invalid endpoint %q; expected a URL such as http://127.0.0.1:8000", cfg.Endpoint)
 		}
 		if isLoopback(u.Hostname()) {
-			region := cfg.Region
-			if region == "" {
-				region = "us-east-1"
-			}
-			client := dynamodb.New(dynamodb.Options{
-				Region:       region,
-				BaseEndpoint: aws.String(cfg.Endpoint),
-				Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
-			})
-			return certstore.New(client, cfg.Table), nil
+			return openLocal(cfg), nil
 		}
 	}
 
@@ -119,7 +135,30 @@ func OpenDynamoDB(ctx context.Context, cfg TableConfig) (Store, error) {
 			o.BaseEndpoint = aws.String(cfg.Endpoint)
 		}
 	})
-	return certstore.New(client, cfg.Table), nil
+
+	// The SDK may take an endpoint from AWS_ENDPOINT_URL or the shared configuration file, so
+	// the description reads the client's own setting.
+	where := "on AWS"
+	if endpoint := aws.ToString(client.Options().BaseEndpoint); endpoint != "" {
+		where = "at " + endpoint
+	}
+	location := fmt.Sprintf("table %s in %s %s, credentials from the default chain", cfg.Table, awsCfg.Region, where)
+	return dynamoDBStore{Store: certstore.New(client, cfg.Table), location: location}, nil
+}
+
+// openLocal returns a Store for a table on a loopback endpoint, with dummy credentials.
+func openLocal(cfg TableConfig) Store {
+	region := cfg.Region
+	if region == "" {
+		region = "us-east-1"
+	}
+	client := dynamodb.New(dynamodb.Options{
+		Region:       region,
+		BaseEndpoint: aws.String(cfg.Endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
+	})
+	location := fmt.Sprintf("table %s in %s at %s, dummy credentials for a local endpoint", cfg.Table, region, cfg.Endpoint)
+	return dynamoDBStore{Store: certstore.New(client, cfg.Table), location: location}
 }
 
 func isLoopback(host string) bool {

@@ -89,39 +89,92 @@ func TestDynaliteLifecycle(t *testing.T) {
 	wantFailure(t, run("register", "--cert", e.path("a2.pem")), cli.ExitError, "already registered")
 }
 
-func TestOpenDynamoDB(t *testing.T) {
-	// Keep the AWS SDK away from the developer's own configuration.
+// isolateAWSConfig keeps the AWS SDK away from the developer's configuration and credentials,
+// and from the EC2 instance metadata endpoint.
+func isolateAWSConfig(t *testing.T) {
+	t.Helper()
 	missing := t.TempDir() + "/none"
 	for _, v := range []string{"AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"} {
 		t.Setenv(v, missing)
 	}
-	for _, v := range []string{"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"} {
+	for _, v := range []string{
+		"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE",
+		"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+		"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+	} {
 		t.Setenv(v, "")
 	}
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+}
+
+func TestOpenDynamoDB(t *testing.T) {
+	// No case makes a call: opening a store only builds the client.
+	isolateAWSConfig(t)
 
 	tests := []struct {
-		name    string
-		cfg     cli.TableConfig
-		wantErr string
+		name         string
+		cfg          cli.TableConfig
+		env          map[string]string
+		wantLocation string
+		wantErr      string
 	}{
-		{name: "loopback endpoint", cfg: cli.TableConfig{Table: "t", Endpoint: "http://127.0.0.1:8000"}},
-		{name: "localhost endpoint", cfg: cli.TableConfig{Table: "t", Endpoint: "http://localhost:8000"}},
-		{name: "AWS with region", cfg: cli.TableConfig{Table: "t", Region: "eu-west-1"}},
+		{
+			name:         "loopback endpoint",
+			cfg:          cli.TableConfig{Table: "t", Endpoint: "http://127.0.0.1:8000"},
+			wantLocation: "table t in us-east-1 at http://127.0.0.1:8000, dummy credentials for a local endpoint",
+		},
+		{
+			name:         "localhost endpoint with region",
+			cfg:          cli.TableConfig{Table: "t", Region: "eu-west-1", Endpoint: "http://localhost:8000"},
+			wantLocation: "table t in eu-west-1 at http://localhost:8000, dummy credentials for a local endpoint",
+		},
+		{
+			name:         "AWS with region",
+			cfg:          cli.TableConfig{Table: "t", Region: "eu-west-1"},
+			wantLocation: "table t in eu-west-1 on AWS, credentials from the default chain",
+		},
+		{
+			name:         "AWS with region from the environment",
+			cfg:          cli.TableConfig{Table: "t"},
+			env:          map[string]string{"AWS_REGION": "eu-central-1"},
+			wantLocation: "table t in eu-central-1 on AWS, credentials from the default chain",
+		},
+		{
+			name:         "remote endpoint",
+			cfg:          cli.TableConfig{Table: "t", Region: "eu-west-1", Endpoint: "https://dynamodb.example.test"},
+			wantLocation: "table t in eu-west-1 at https://dynamodb.example.test, credentials from the default chain",
+		},
+		{
+			name:         "endpoint from AWS_ENDPOINT_URL",
+			cfg:          cli.TableConfig{Table: "t", Region: "eu-west-1"},
+			env:          map[string]string{"AWS_ENDPOINT_URL": "https://dynamodb.example.test"},
+			wantLocation: "table t in eu-west-1 at https://dynamodb.example.test, credentials from the default chain",
+		},
 		{name: "endpoint not a URL", cfg: cli.TableConfig{Table: "t", Endpoint: "127.0.0.1:8000"}, wantErr: `invalid endpoint "127.0.0.1:8000"`},
 		{name: "endpoint scheme", cfg: cli.TableConfig{Table: "t", Endpoint: "ftp://127.0.0.1"}, wantErr: "invalid endpoint"},
 		{name: "AWS without region", cfg: cli.TableConfig{Table: "t", Endpoint: "https://dynamodb.example.test"}, wantErr: "missing AWS region"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
 			store, err := cli.OpenDynamoDB(t.Context(), tt.cfg)
-			if tt.wantErr == "" {
-				if err != nil || store == nil {
-					t.Fatalf("OpenDynamoDB(%+v) = %v, %v, want a store", tt.cfg, store, err)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Errorf("OpenDynamoDB(%+v) = %v, want an error containing %q", tt.cfg, err, tt.wantErr)
 				}
 				return
 			}
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("OpenDynamoDB(%+v) = %v, want an error containing %q", tt.cfg, err, tt.wantErr)
+			if err != nil || store == nil {
+				t.Fatalf("OpenDynamoDB(%+v) = %v, %v, want a store", tt.cfg, store, err)
+			}
+			l, ok := store.(interface{ Location() string })
+			if !ok {
+				t.Fatalf("OpenDynamoDB(%+v) = %T, want a store with a Location method", tt.cfg, store)
+			}
+			if got := l.Location(); got != tt.wantLocation {
+				t.Errorf("OpenDynamoDB(%+v).Location() = %q, want %q", tt.cfg, got, tt.wantLocation)
 			}
 		})
 	}
@@ -136,4 +189,12 @@ func TestDynaliteUnreachable(t *testing.T) {
 
 	r := e.run("list")
 	wantFailure(t, r, cli.ExitError, "list certificates in certificates")
+
+	// The table's location comes before the first call, so a wrong endpoint shows even when
+	// the call hangs.
+	location := "certctl: using table certificates in us-east-1 at http://127.0.0.1:1, dummy credentials for a local endpoint\n"
+	at, failure := strings.Index(r.stderr, location), strings.Index(r.stderr, "list certificates in certificates")
+	if at < 0 || at > failure {
+		t.Errorf("certctl list stderr = %q, want %q before the error", r.stderr, location)
+	}
 }
