@@ -1,6 +1,8 @@
 package program_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/mtls-api/mtls-api/infra/config"
@@ -32,6 +34,12 @@ func TestStackOutputs(t *testing.T) {
 				if got[name] != value {
 					t.Errorf("output %s = %v, want %v", name, got[name], value)
 				}
+			}
+			if len(got) != len(want)+1 {
+				t.Errorf("outputs = %v, want only %d: those above and %s", got, len(want)+1, program.OutputRepositoryURLs)
+			}
+			if text := fmt.Sprint(got); strings.Contains(text, plan.MockClientSecret) {
+				t.Errorf("outputs = %s, want no client secret", text)
 			}
 
 			urls, ok := got[program.OutputRepositoryURLs].(map[string]string)
