@@ -65,7 +65,7 @@ func ReadStackConfig(path string) (map[string]string, error) {
 			continue
 		}
 		if key == config.KeyRegion || strings.HasPrefix(key, config.Project+":") {
-			return nil, fmt.Errorf("%s: key %s: only plain values are supported, not secure or structured ones", path, key)
+			return nil, fmt.Errorf("%s: key %s has a secure or structured value, and the program reads plain values only: set it with `pulumi config set %s VALUE`, without --secret or --path", path, key, key)
 		}
 	}
 	return out, nil
