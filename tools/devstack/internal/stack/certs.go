@@ -49,6 +49,9 @@ type Files struct {
 	DemoCert, DemoKey string
 	// Bin holds the function binaries.
 	Bin string
+	// CertctlEnv sets certctl's variables for the running stack. The stack writes it once it
+	// is ready and removes it when it stops.
+	CertctlEnv string
 }
 
 func newFiles(dir string) Files {
@@ -61,6 +64,7 @@ func newFiles(dir string) Files {
 		DemoCert:   filepath.Join(dir, demoCertFile),
 		DemoKey:    filepath.Join(dir, demoKeyFile),
 		Bin:        filepath.Join(dir, binDirName),
+		CertctlEnv: filepath.Join(dir, certctlEnvFile),
 	}
 }
 

@@ -229,6 +229,8 @@ func TestShellQuote(t *testing.T) {
 		{path: ".devstack/ca.pem", want: ".devstack/ca.pem"},
 		{path: "/home/me/my repo/.devstack/ca.pem", want: "'/home/me/my repo/.devstack/ca.pem'"},
 		{path: "/tmp/it's/ca.pem", want: `'/tmp/it'\''s/ca.pem'`},
+		{path: "http://127.0.0.1:39099", want: "http://127.0.0.1:39099"},
+		{path: "http://127.0.0.1:1/?a=b&c", want: "'http://127.0.0.1:1/?a=b&c'"},
 	}
 	for _, tt := range tests {
 		if got := shellQuote(tt.path); got != tt.want {

@@ -7,8 +7,10 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -76,6 +78,11 @@ func runWithStack(m *testing.M) int {
 	code := m.Run()
 	if err := local.Close(); err != nil {
 		fmt.Fprintf(os.Stderr, "stop the local stack: %v\n", err)
+		code = 1
+	}
+	// The endpoint in certctl.env is stale once the stack stops.
+	if _, err := os.Stat(local.Files.CertctlEnv); !errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintf(os.Stderr, "after Close, stat %s = %v, want the file removed\n", local.Files.CertctlEnv, err)
 		code = 1
 	}
 	if code != 0 {
@@ -535,6 +542,11 @@ func TestInstructions(t *testing.T) {
 		local.URL + "/oauth/token",
 		local.URL + "/health",
 		`-H "Authorization: Bearer $TOKEN"`,
+		"run: . certctl.env",
+		"  export CERTCTL_DIR=ca\n",
+		"  export CERT_TABLE_NAME=" + stack.TableName + "\n",
+		"  export AWS_REGION=" + stack.Region + "\n",
+		"  export AWS_ENDPOINT_URL_DYNAMODB=" + local.DynamoDBEndpoint + "\n",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("WriteInstructions() lacks %q:\n%s", want, text)

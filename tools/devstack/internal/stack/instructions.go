@@ -8,8 +8,9 @@ import (
 )
 
 // WriteInstructions writes ready-to-paste curl commands that get an access token with the
-// demo client certificate and call /health with it. File paths are relative to root, the
-// directory the commands are meant to run from, when the files lie under it.
+// demo client certificate and call /health with it, and the export lines that point certctl
+// at the local CA and certificate table. File paths are relative to root, the directory the
+// commands are meant to run from, when the files lie under it.
 func (s *Stack) WriteInstructions(w io.Writer, root string) error {
 	rel := func(path string) string {
 		if r, err := filepath.Rel(root, path); err == nil && !strings.HasPrefix(r, "..") {
@@ -32,18 +33,21 @@ Call /health with it:
 
   curl -sS %[2]s -H "Authorization: Bearer $TOKEN" %[1]s/health
 
+Point certctl at the local CA and certificate table (or run: . %[3]s):
+
+%[4]s
 Press Ctrl-C to stop the stack.
-`, s.URL, tls)
+`, s.URL, tls, shellQuote(rel(s.Files.CertctlEnv)), exportLines(s.certctlEnv(rel), "  "))
 	return err
 }
 
-// shellQuote quotes path for a POSIX shell when it holds characters the shell would split or
-// expand.
-func shellQuote(path string) string {
-	if strings.IndexFunc(path, needsQuoting) < 0 {
-		return path
+// shellQuote quotes a word, such as a path or a URL, for a POSIX shell when it holds
+// characters the shell would split or expand.
+func shellQuote(word string) string {
+	if strings.IndexFunc(word, needsQuoting) < 0 {
+		return word
 	}
-	return "'" + strings.ReplaceAll(path, "'", `'\''`) + "'"
+	return "'" + strings.ReplaceAll(word, "'", `'\''`) + "'"
 }
 
 // needsQuoting reports whether r is outside the letters, digits and punctuation that a POSIX
@@ -52,7 +56,7 @@ func needsQuoting(r rune) bool {
 	switch {
 	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
 		return false
-	case r == '/', r == '.', r == '-', r == '_':
+	case r == '/', r == '.', r == '-', r == '_', r == ':':
 		return false
 	}
 	return true

@@ -83,6 +83,8 @@ type Stack struct {
 	Demo ca.KeyPair
 	// Store is the certificate table.
 	Store *certstore.Store
+	// DynamoDBEndpoint is the URL of dynalite, which serves the table TableName.
+	DynamoDBEndpoint string
 	// Cognito is the Cognito stand-in the functions use.
 	Cognito *cognitolocal.Server
 
@@ -149,8 +151,7 @@ func (s *Stack) start(ctx context.Context, cfg Config) error {
 	}
 	s.Authority, s.Demo = certs.authority, certs.demo
 
-	dynamoEndpoint, err := s.startTable(ctx, cfg)
-	if err != nil {
+	if s.DynamoDBEndpoint, err = s.startTable(ctx, cfg); err != nil {
 		return err
 	}
 
@@ -161,7 +162,7 @@ func (s *Stack) start(ctx context.Context, cfg Config) error {
 
 	endpoints := endpoints{
 		table:        TableName,
-		dynamoDB:     dynamoEndpoint,
+		dynamoDB:     s.DynamoDBEndpoint,
 		tokenURL:     s.Cognito.TokenURL(),
 		clientID:     AppClientID,
 		clientSecret: secret,
@@ -184,7 +185,7 @@ func (s *Stack) start(ctx context.Context, cfg Config) error {
 	s.onClose("gateway", server.Close)
 	s.URL = server.URL
 	s.log.InfoContext(ctx, "gateway listening", slog.String("url", s.URL), slog.String("address", listener.Addr().String()))
-	return nil
+	return s.writeCertctlEnv()
 }
 
 // listen takes the gateway's address, naming the flag that changes it when it is in use.

@@ -107,5 +107,9 @@ func TestStartFailures(t *testing.T) {
 				t.Errorf("Start() error = %q, want it to contain %q", err, want)
 			}
 		}
+		envFile := filepath.Join(root, stack.DefaultStateDir, "certctl.env")
+		if _, err := os.Stat(envFile); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("after a failed Start(), stat %s = %v, want no such file", envFile, err)
+		}
 	})
 }
