@@ -48,7 +48,7 @@ func exportLines(vars []variable, indent string) string {
 func (s *Stack) writeCertctlEnv() error {
 	content := "# certctl settings for the running local stack. Load them with: . " + shellQuote(s.Files.CertctlEnv) + "\n" +
 		exportLines(s.certctlEnv(func(p string) string { return p }), "")
-	if err := os.WriteFile(s.Files.CertctlEnv, []byte(content), 0o644); err != nil {
+	if err := os.WriteFile(s.Files.CertctlEnv, []byte(content), 0o600); err != nil {
 		return fmt.Errorf("write certctl settings: %w", err)
 	}
 	s.onClose(certctlEnvFile, func() error {
