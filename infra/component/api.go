@@ -3,7 +3,6 @@ package component
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/mtls-api/mtls-api/shared/apigw"
@@ -230,7 +229,7 @@ func (c *API) routes(ctx *pulumi.Context, name string, fn *Function) error {
 	for _, r := range fn.Catalog.Routes {
 		// Two routes such as "GET /v1/widgets" and "GET /v1-widgets" have the same slug, so their
 		// resources would have the same name.
-		routeName := prefix + "-" + routeSlug(r)
+		routeName := prefix + "-" + r.Slug()
 		if other, ok := c.routeKeys[routeName]; ok {
 			return fmt.Errorf("api %s: routes %q and %q both name their resources %s: change one of the paths", name, other, r.Key(), routeName)
 		}
@@ -265,13 +264,6 @@ func (c *API) routes(ctx *pulumi.Context, name string, fn *Function) error {
 		}
 	}
 	return nil
-}
-
-var nonAlphanumeric = regexp.MustCompile(`[^a-z0-9]+`)
-
-// routeSlug names a route's resources: "GET /v1/widgets/{id}" becomes "get-v1-widgets-id".
-func routeSlug(r catalog.Route) string {
-	return strings.Trim(nonAlphanumeric.ReplaceAllString(strings.ToLower(r.Key()), "-"), "-")
 }
 
 // sourcePath returns the METHOD/path part of the execute-api ARN of a request on r. The ARN

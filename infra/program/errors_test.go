@@ -232,7 +232,7 @@ func TestCatalogErrors(t *testing.T) {
 				fs[0].Routes = append(fs[0].Routes, catalog.Route{Method: "GET", Path: "/widgets.", Auth: catalog.AuthMTLS})
 				return fs
 			},
-			want: `"GET /widgets" and "GET /widgets."`,
+			want: `would both name their resources "get-widgets"`,
 		},
 		{
 			name: "unknown resource",

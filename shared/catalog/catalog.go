@@ -8,7 +8,9 @@ package catalog
 
 import (
 	"cmp"
+	"regexp"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -35,6 +37,15 @@ type Route struct {
 
 // Key returns the route key as API Gateway writes it, such as "GET /health".
 func (r Route) Key() string { return r.Method + " " + r.Path }
+
+// Slug returns the route key in lowercase letters and digits joined by hyphens, such as
+// "get-v1-widgets-id" for "GET /v1/widgets/{id}". The infrastructure names each route's
+// resources after it, so no two routes of a catalog may share one.
+func (r Route) Slug() string {
+	return strings.Trim(nonAlphanumeric.ReplaceAllString(strings.ToLower(r.Key()), "-"), "-")
+}
+
+var nonAlphanumeric = regexp.MustCompile(`[^a-z0-9]+`)
 
 // Resource is one of the project's own resources a function may be granted access to.
 type Resource string

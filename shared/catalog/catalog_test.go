@@ -65,6 +65,25 @@ func TestAllIsSortedCopy(t *testing.T) {
 	}
 }
 
+func TestRouteSlug(t *testing.T) {
+	tests := []struct {
+		route catalog.Route
+		want  string
+	}{
+		{route: catalog.Route{Method: "GET", Path: "/health"}, want: "get-health"},
+		{route: catalog.Route{Method: "POST", Path: "/oauth/token"}, want: "post-oauth-token"},
+		{route: catalog.Route{Method: "GET", Path: "/v1/widgets/{id}"}, want: "get-v1-widgets-id"},
+		{route: catalog.Route{Method: "GET", Path: "/files/{path+}"}, want: "get-files-path"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			if got := tt.route.Slug(); got != tt.want {
+				t.Errorf("Slug(%q) = %q, want %q", tt.route.Key(), got, tt.want)
+			}
+		})
+	}
+}
+
 func TestValidateName(t *testing.T) {
 	valid := []string{"health", "widgets", "v2orders", "a"}
 	invalid := []string{"", "Widgets", "2fa", "my-func", "my_func", "a b", strings.Repeat("a", 41), "ünicode"}
@@ -144,6 +163,9 @@ func TestValidateRejects(t *testing.T) {
 	}{
 		{name: "duplicate name", functions: append(base(), fn("health")), want: "listed twice"},
 		{name: "conflicting route", functions: append(base(), fn("status", catalog.Route{Method: "GET", Path: "/health", Auth: catalog.AuthJWT})), want: "conflicts"},
+		{name: "routes sharing a resource name", functions: append(base(),
+			fn("alpha", catalog.Route{Method: "GET", Path: "/v1/widgets", Auth: catalog.AuthJWT}),
+			fn("beta", catalog.Route{Method: "GET", Path: "/v1-widgets", Auth: catalog.AuthJWT})), want: "both name their resources"},
 		{name: "wrong package", functions: []catalog.Function{{Name: "x", Package: "./x", MemoryMB: 128, Timeout: time.Second}}, want: "package"},
 		{name: "tiny memory", functions: []catalog.Function{{Name: "x", Package: "./functions/x", MemoryMB: 64, Timeout: time.Second}}, want: "memory"},
 		{name: "long timeout", functions: []catalog.Function{{Name: "x", Package: "./functions/x", MemoryMB: 128, Timeout: time.Minute}}, want: "timeout"},

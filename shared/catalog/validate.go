@@ -112,6 +112,9 @@ func Validate(functions []Function) error {
 			for _, other := range routes {
 				if RoutesConflict(r, other) {
 					errs = append(errs, fmt.Errorf("function %q: route %q conflicts with route %q", f.Name, r.Key(), other.Key()))
+				} else if r.Slug() == other.Slug() {
+					errs = append(errs, fmt.Errorf("function %q: routes %q and %q would both name their resources %q: change one of the paths",
+						f.Name, r.Key(), other.Key(), r.Slug()))
 				}
 			}
 			routes = append(routes, r)
