@@ -183,9 +183,9 @@ func TestRenderRedacts(t *testing.T) {
 }
 
 func TestRenderUnknownStack(t *testing.T) {
-	_, err := plan.Render(absRoot(t), "staging")
-	if err == nil || !strings.Contains(err.Error(), "Pulumi.staging.yaml") {
-		t.Errorf("Render(staging) error = %v, want one naming Pulumi.staging.yaml", err)
+	_, err := plan.Render(absRoot(t), "nosuchstack")
+	if err == nil || !strings.Contains(err.Error(), "Pulumi.nosuchstack.yaml") {
+		t.Errorf("Render(nosuchstack) error = %v, want one naming Pulumi.nosuchstack.yaml", err)
 	}
 }
 

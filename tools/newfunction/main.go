@@ -23,6 +23,11 @@ import (
 func main() {
 	// An interrupt cancels the context, so Run stops its commands and removes what it wrote.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+
+	// Output piped into a command that Ctrl-C ends too (make new-function ... | tee log) turns
+	// the next progress line into a write on a closed pipe. Receiving SIGPIPE makes that write
+	// fail with EPIPE instead of killing the process before it removes what it wrote.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
