@@ -66,6 +66,21 @@ func usageError(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{errUsage}, args...)...)
 }
 
+// explainedError carries a message written for the command line in place of the text of the
+// error it wraps, which would only repeat it. errors.Is and errors.As still see the cause.
+type explainedError struct {
+	message string
+	cause   error
+}
+
+func (e *explainedError) Error() string { return e.message }
+func (e *explainedError) Unwrap() error { return e.cause }
+
+// explain returns cause with the message format describes in place of its own text.
+func explain(cause error, format string, args ...any) error {
+	return &explainedError{message: fmt.Sprintf(format, args...), cause: cause}
+}
+
 // Run runs the command named by args[0] and returns the process exit code.
 func (a *App) Run(ctx context.Context, args []string) int {
 	if len(args) == 0 {

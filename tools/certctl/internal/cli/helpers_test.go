@@ -235,8 +235,9 @@ func wantFailure(t *testing.T, r result, code int, fragments ...string) {
 		t.Errorf("exit code = %d, want %d; stderr:\n%s", r.code, code, r.stderr)
 	}
 	for _, f := range fragments {
-		if !strings.Contains(r.stderr, f) {
-			t.Errorf("stderr = %q, want it to contain %q", r.stderr, f)
+		// Once, not more: a message that repeats its cause's text reads badly.
+		if n := strings.Count(r.stderr, f); n != 1 {
+			t.Errorf("stderr = %q, want it to contain %q once, found %d times", r.stderr, f, n)
 		}
 	}
 }

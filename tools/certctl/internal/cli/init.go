@@ -42,7 +42,7 @@ func runInit(_ context.Context, a *App, args []string) error {
 	}
 	if err := authority.Save(*dir, *force); err != nil {
 		if errors.Is(err, ca.ErrExists) {
-			return fmt.Errorf("%s already contains a CA; use another --dir, or --force to replace it and lose its keys: %w", *dir, err)
+			return explain(err, "%s already contains a CA; use another --dir, or --force to replace it and lose its keys", *dir)
 		}
 		return err
 	}

@@ -145,7 +145,7 @@ func registerCertificate(ctx context.Context, a *App, store Store, cert *x509.Ce
 	rec := certificate.NewRecord(cert, clientID, a.now())
 	err := store.Put(ctx, rec)
 	if errors.Is(err, certstore.ErrExists) {
-		return fmt.Errorf("certificate %s is already registered; see it with: certctl list --client-id %s: %w", rec.SerialNumber, clientID, err)
+		return explain(err, "certificate %s is already registered; see it with: certctl list --client-id %s", rec.SerialNumber, clientID)
 	}
 	if err != nil {
 		return fmt.Errorf("register certificate %s: %w", rec.SerialNumber, err)

@@ -85,14 +85,14 @@ func parseSerialFlag(value string) (string, error) {
 func explainStatusError(ctx context.Context, store Store, serial string, err error) error {
 	switch {
 	case errors.Is(err, certstore.ErrNotFound):
-		return fmt.Errorf("certificate %s is not registered; check the serial with certctl list: %w", serial, err)
+		return explain(err, "certificate %s is not registered; check the serial with certctl list", serial)
 	case errors.Is(err, certstore.ErrNotActive):
 		rec, getErr := store.Get(ctx, serial)
 		if getErr != nil {
 			return err
 		}
-		return fmt.Errorf("certificate %s is already %s since %s (%s); nothing to change: %w",
-			serial, rec.Status, rec.RevokedAt.UTC().Format(timeLayout), rec.RevocationReason, err)
+		return explain(err, "certificate %s is already %s since %s (%s); nothing to change",
+			serial, rec.Status, rec.RevokedAt.UTC().Format(timeLayout), rec.RevocationReason)
 	}
 	return err
 }

@@ -59,7 +59,7 @@ func runRotate(ctx context.Context, a *App, args []string) error {
 	oldSerial := certificate.FormatSerial(old.SerialNumber)
 	oldRec, err := store.Get(ctx, oldSerial)
 	if errors.Is(err, certstore.ErrNotFound) {
-		return fmt.Errorf("certificate %s in %s is not registered; register it first, or issue a new one with certctl issue: %w", oldSerial, *oldPath, err)
+		return explain(err, "certificate %s in %s is not registered; register it first, or issue a new one with certctl issue", oldSerial, *oldPath)
 	}
 	if err != nil {
 		return err
