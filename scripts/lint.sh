@@ -42,7 +42,7 @@ check_vet() {
 
 # golangci-lint runs in each module's folder: at the root, ./... matches no module of go.work,
 # and golangci-lint treats one module as one project. The go.work file above the modules still
-# applies, so each module sees the others at their workspace versions, as go build does. Every
+# applies, so each module resolves the others at their workspace versions, as go build does. Every
 # module is checked even when an earlier one has findings.
 check_golangci_lint() {
   ensure_tools

@@ -418,8 +418,8 @@ func (e *Emulator) postInitError(w http.ResponseWriter, r *http.Request) {
 
 // trailerError returns the error that aws-lambda-go reports in the trailers of a streamed
 // response: its type in Lambda-Runtime-Function-Error-Type, and the base64 of the JSON error
-// document in Lambda-Runtime-Function-Error-Body. A body that does not decode leaves a
-// message that says so.
+// document in Lambda-Runtime-Function-Error-Body. For a body that does not decode, the
+// message states that the body was invalid.
 func trailerError(trailer http.Header) *FunctionError {
 	fe := &FunctionError{}
 	doc, err := base64.StdEncoding.DecodeString(trailer.Get(trailerErrorBody))

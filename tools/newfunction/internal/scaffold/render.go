@@ -31,7 +31,7 @@ type file struct {
 	content []byte
 }
 
-// templateData is what the templates see.
+// templateData is the input of the file templates.
 type templateData struct {
 	Name        string
 	Package     string
